@@ -1,0 +1,127 @@
+"""axios_python: an axios-style HTTP client on httpx, with streaming you can trust.
+
+    import axios_python
+    r = axios_python.get(url)                          # buffered
+    with axios_python.get(url, stream=True) as r:      # streamed, sync
+        for chunk in r.iter_bytes(65536): ...
+    async with axios_python.async_get(url, stream=True) as r:   # streamed, async
+        async for line in r.aiter_lines(): ...
+"""
+
+from __future__ import annotations
+
+from . import exceptions
+from ._api import (
+    async_delete,
+    async_get,
+    async_head,
+    async_options,
+    async_patch,
+    async_post,
+    async_put,
+    async_request,
+    create,
+    default_instance,
+    delete,
+    get,
+    head,
+    options,
+    patch,
+    post,
+    put,
+    request,
+)
+from ._client import Axios, AxiosPython, RequestContext
+from ._config import DEFAULT_MAX_LINE_LENGTH, RequestOptions, Timeout
+from ._exceptions import (
+    AxiosError,
+    AxiosPythonError,
+    CancelError,
+    ConnectError,
+    ConnectTimeout,
+    ContentTooLarge,
+    DeadlineExceeded,
+    DecodingError,
+    HTTPStatusError,
+    InvalidOptionError,
+    InvalidURL,
+    JSONDecodeError,
+    LineTooLong,
+    LocalProtocolError,
+    NetworkError,
+    PoolTimeout,
+    ProxyError,
+    ReadError,
+    ReadTimeout,
+    RemoteProtocolError,
+    ResponseNotRead,
+    StreamClosed,
+    StreamConsumed,
+    StreamError,
+    TimeoutError,
+    TooManyRedirects,
+    WriteError,
+    WriteTimeout,
+    is_axios_error,
+)
+from ._response import Response
+from ._version import __version__
+
+__all__ = [
+    "DEFAULT_MAX_LINE_LENGTH",
+    "Axios",
+    "AxiosError",
+    "AxiosPython",
+    "AxiosPythonError",
+    "CancelError",
+    "ConnectError",
+    "ConnectTimeout",
+    "ContentTooLarge",
+    "DeadlineExceeded",
+    "DecodingError",
+    "HTTPStatusError",
+    "InvalidOptionError",
+    "InvalidURL",
+    "JSONDecodeError",
+    "LineTooLong",
+    "LocalProtocolError",
+    "NetworkError",
+    "PoolTimeout",
+    "ProxyError",
+    "ReadError",
+    "ReadTimeout",
+    "RemoteProtocolError",
+    "RequestContext",
+    "RequestOptions",
+    "Response",
+    "ResponseNotRead",
+    "StreamClosed",
+    "StreamConsumed",
+    "StreamError",
+    "Timeout",
+    "TimeoutError",
+    "TooManyRedirects",
+    "WriteError",
+    "WriteTimeout",
+    "__version__",
+    "async_delete",
+    "async_get",
+    "async_head",
+    "async_options",
+    "async_patch",
+    "async_post",
+    "async_put",
+    "async_request",
+    "create",
+    "default_instance",
+    "delete",
+    "exceptions",
+    "get",
+    "head",
+    "is_axios_error",
+    "options",
+    "patch",
+    "post",
+    "put",
+    "request",
+]

@@ -1,0 +1,111 @@
+"""The module face: ``axios_python.get(url)`` and friends, on one shared default instance.
+
+As requests' ``api.py``: the simplest possible functions over one real object. The default
+instance does not keep cookies between calls, so unrelated callers never share them; make
+an instance with ``create()`` for session-like cookie persistence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from typing_extensions import Unpack
+
+from ._client import Axios, RequestContext
+from ._config import RequestOptions
+from ._response import Response
+
+__all__ = [
+    "async_delete",
+    "async_get",
+    "async_head",
+    "async_options",
+    "async_patch",
+    "async_post",
+    "async_put",
+    "async_request",
+    "create",
+    "default_instance",
+    "delete",
+    "get",
+    "head",
+    "options",
+    "patch",
+    "post",
+    "put",
+    "request",
+]
+
+default_instance = Axios(_persist_cookies=False)
+
+
+def create(config: Mapping[str, Any] | None = None, **options: Unpack[RequestOptions]) -> Axios:
+    """A new instance with its own defaults and connection pools (axios's ``axios.create``)."""
+    return Axios(config, **options)
+
+
+def request(method: str | None = None, url: Any = None, **options: Unpack[RequestOptions]) -> Response:
+    return default_instance.request(method, url, **options)
+
+
+def get(url: Any = None, **options: Unpack[RequestOptions]) -> Response:
+    return default_instance.request("GET", url, **options)
+
+
+def delete(url: Any = None, **options: Unpack[RequestOptions]) -> Response:
+    return default_instance.request("DELETE", url, **options)
+
+
+def head(url: Any = None, **options: Unpack[RequestOptions]) -> Response:
+    return default_instance.request("HEAD", url, **options)
+
+
+def options(url: Any = None, **options: Unpack[RequestOptions]) -> Response:
+    return default_instance.request("OPTIONS", url, **options)
+
+
+def post(url: Any = None, **options: Unpack[RequestOptions]) -> Response:
+    return default_instance.request("POST", url, **options)
+
+
+def put(url: Any = None, **options: Unpack[RequestOptions]) -> Response:
+    return default_instance.request("PUT", url, **options)
+
+
+def patch(url: Any = None, **options: Unpack[RequestOptions]) -> Response:
+    return default_instance.request("PATCH", url, **options)
+
+
+def async_request(
+    method: str | None = None, url: Any = None, **options: Unpack[RequestOptions]
+) -> RequestContext:
+    return default_instance.async_request(method, url, **options)
+
+
+def async_get(url: Any = None, **options: Unpack[RequestOptions]) -> RequestContext:
+    return default_instance.async_request("GET", url, **options)
+
+
+def async_delete(url: Any = None, **options: Unpack[RequestOptions]) -> RequestContext:
+    return default_instance.async_request("DELETE", url, **options)
+
+
+def async_head(url: Any = None, **options: Unpack[RequestOptions]) -> RequestContext:
+    return default_instance.async_request("HEAD", url, **options)
+
+
+def async_options(url: Any = None, **options: Unpack[RequestOptions]) -> RequestContext:
+    return default_instance.async_request("OPTIONS", url, **options)
+
+
+def async_post(url: Any = None, **options: Unpack[RequestOptions]) -> RequestContext:
+    return default_instance.async_request("POST", url, **options)
+
+
+def async_put(url: Any = None, **options: Unpack[RequestOptions]) -> RequestContext:
+    return default_instance.async_request("PUT", url, **options)
+
+
+def async_patch(url: Any = None, **options: Unpack[RequestOptions]) -> RequestContext:
+    return default_instance.async_request("PATCH", url, **options)

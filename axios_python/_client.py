@@ -1,0 +1,381 @@
+"""The instance: defaults, the httpx clients it pools connections in, and the entry points.
+
+One ``httpx.Client`` per distinct set of client-level options (verify, proxy, transport...),
+made lazily; one ``httpx.AsyncClient`` per such set *per running event loop*, closed when
+that loop shuts down its async generators (``asyncio.run`` does), so a thousand
+``asyncio.run(async_get(url))`` calls leave nothing behind. Sync calls never touch a loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import http.cookiejar
+import sys
+import threading
+import time
+import weakref
+from collections.abc import AsyncIterator, Coroutine, Generator, Mapping
+from datetime import timedelta
+from types import TracebackType
+from typing import Any
+
+import httpx
+from typing_extensions import Unpack
+
+from ._config import (
+    LIBRARY_DEFAULTS,
+    Prepared,
+    RequestOptions,
+    check_option_names,
+    merge_config,
+    prepare,
+)
+from ._deadline import Deadline
+from ._exceptions import AxiosError, InvalidOptionError, map_exception
+from ._pipeline import build_request, check_status, client_key, client_kwargs
+from ._response import Response
+
+__all__ = ["Axios", "AxiosPython", "RequestContext"]
+
+_ClientKey = tuple[Any, ...]
+
+
+class RequestContext(Coroutine[Any, Any, Response]):
+    """What ``async_get()`` and friends return: await it, or use it with ``async with``.
+
+    It is a real coroutine (``asyncio.run`` and ``create_task`` accept it), so both
+    ``async with await api.async_get(u, stream=True) as r`` and
+    ``async with api.async_get(u, stream=True) as r`` work.
+    """
+
+    __slots__ = ("_coro", "_response")
+
+    def __init__(self, coro: Coroutine[Any, Any, Response]) -> None:
+        self._coro = coro
+        self._response: Response | None = None
+
+    def send(self, value: Any) -> Any:
+        return self._coro.send(value)
+
+    def throw(self, *args: Any) -> Any:
+        return self._coro.throw(*args)
+
+    def close(self) -> None:
+        self._coro.close()
+
+    def __await__(self) -> Generator[Any, None, Response]:
+        return self._coro.__await__()
+
+    async def __aenter__(self) -> Response:
+        self._response = await self._coro
+        return self._response
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._response is not None:
+            await self._response.aclose()
+
+
+def _no_cookie_jar() -> http.cookiejar.CookieJar:
+    """A jar that stores nothing: module-level calls must not share cookies between callers."""
+    return http.cookiejar.CookieJar(policy=http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+
+
+class Axios:
+    """An HTTP client instance with its own defaults and connection pools.
+
+    ``Axios(base_url=..., timeout=..., headers=...)`` (or ``axios_python.create(...)``).
+    Use ``with``/``async with`` or ``close()``/``aclose()`` to release its connections.
+    """
+
+    def __init__(
+        self,
+        config: Mapping[str, Any] | None = None,
+        *,
+        _persist_cookies: bool = True,
+        **options: Unpack[RequestOptions],
+    ) -> None:
+        given: dict[str, Any] = dict(config or {})
+        given.update(options)
+        check_option_names(given)
+        self.defaults: dict[str, Any] = merge_config(LIBRARY_DEFAULTS, given)
+        self._persist_cookies = _persist_cookies
+        self._lock = threading.Lock()
+        self._clients: dict[_ClientKey, httpx.Client] = {}
+        self._async_clients: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, dict[_ClientKey, httpx.AsyncClient]
+        ] = weakref.WeakKeyDictionary()
+        self._loop_closers: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, AsyncIterator[None]
+        ] = weakref.WeakKeyDictionary()
+        self._closed = False
+
+    def create(
+        self, config: Mapping[str, Any] | None = None, **options: Unpack[RequestOptions]
+    ) -> Axios:
+        """A child instance whose defaults are these defaults merged with the given ones."""
+        given: dict[str, Any] = dict(config or {})
+        given.update(options)
+        check_option_names(given)
+        return Axios(merge_config(self.defaults, given))
+
+    # -- configuration --------------------------------------------------------------------
+
+    def _prepare(self, method: str | None, url: Any, options: Mapping[str, Any]) -> Prepared:
+        check_option_names(options)
+        call: dict[str, Any] = dict(options)
+        if method is not None:
+            call["method"] = method
+        if url is not None:
+            call["url"] = url
+        return prepare(merge_config(self.defaults, call))
+
+    # -- httpx clients --------------------------------------------------------------------
+
+    def _client_options(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        if not self._persist_cookies:
+            kwargs["cookies"] = _no_cookie_jar()
+        return kwargs
+
+    def _sync_client(self, prepared: Prepared) -> httpx.Client:
+        key = client_key(prepared.client_options)
+        client = self._clients.get(key)
+        if client is None:
+            kwargs = client_kwargs(prepared.client_options, is_async=False)
+            with self._lock:
+                client = self._clients.get(key)
+                if client is None:
+                    client = _make_client(httpx.Client, self._client_options(kwargs))
+                    self._clients[key] = client
+        return client
+
+    async def _async_client(self, prepared: Prepared) -> httpx.AsyncClient:
+        key = client_key(prepared.client_options)
+        loop = asyncio.get_running_loop()
+        clients = self._async_clients.get(loop)
+        if clients is None:
+            clients = {}
+            self._async_clients[loop] = clients
+            closer = _close_at_loop_shutdown(clients)
+            await closer.__anext__()  # registers it with the loop's async-generator hooks
+            self._loop_closers[loop] = closer
+        client = clients.get(key)
+        if client is None:
+            kwargs = client_kwargs(prepared.client_options, is_async=True)
+            client = _make_client(httpx.AsyncClient, self._client_options(kwargs))
+            clients[key] = client
+        return client
+
+    def close(self) -> None:
+        """Close the sync connection pools (async ones close with ``aclose()`` or their loop)."""
+        with self._lock:
+            clients = list(self._clients.values())
+            self._clients.clear()
+        for client in clients:
+            client.close()
+
+    async def aclose(self) -> None:
+        """Close this event loop's async pools and the sync pools."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # pragma: no cover - called outside asyncio
+            loop = None
+        clients = self._async_clients.pop(loop, {}) if loop is not None else {}
+        if loop is not None:
+            self._loop_closers.pop(loop, None)
+        for client in list(clients.values()):
+            await client.aclose()
+        clients.clear()
+        self.close()
+
+    def __enter__(self) -> Axios:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Axios:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    # -- sending --------------------------------------------------------------------------
+
+    def request(
+        self, method: str | None = None, url: Any = None, **options: Unpack[RequestOptions]
+    ) -> Response:
+        """Send a request; ``api.request("GET", url)`` or ``api.request(method=..., url=...)``."""
+        prepared = self._prepare(method, url, options)
+        client = self._sync_client(prepared)
+        request = build_request(client, prepared, is_async=False)
+        deadline = Deadline(prepared.timeout.total)
+        started = time.perf_counter()
+        try:
+            raw = client.send(
+                request,
+                stream=True,
+                auth=prepared.config.get("auth"),
+                follow_redirects=prepared.follow_redirects,
+            )
+        except Exception as exc:
+            raise _send_error(exc, prepared, request, deadline) from exc
+        response = Response(
+            raw,
+            prepared,
+            is_async=False,
+            deadline=deadline,
+            elapsed=timedelta(seconds=time.perf_counter() - started),
+        )
+        try:
+            response._check_declared_length()
+            check_status(response, prepared)
+            if not prepared.stream:
+                response.read()
+        except BaseException:
+            response.close()
+            raise
+        return response
+
+    def async_request(
+        self, method: str | None = None, url: Any = None, **options: Unpack[RequestOptions]
+    ) -> RequestContext:
+        """The async twin of ``request``: await it, or ``async with`` it."""
+        return RequestContext(self._async_send(method, url, options))
+
+    async def _async_send(self, method: str | None, url: Any, options: Any) -> Response:
+        prepared = self._prepare(method, url, options)
+        client = await self._async_client(prepared)
+        request = build_request(client, prepared, is_async=True)
+        deadline = Deadline(prepared.timeout.total)
+        started = time.perf_counter()
+        try:
+            send = client.send(
+                request,
+                stream=True,
+                auth=prepared.config.get("auth"),
+                follow_redirects=prepared.follow_redirects,
+            )
+            raw = await _within(send, deadline)
+        except Exception as exc:
+            raise _send_error(exc, prepared, request, deadline) from exc
+        response = Response(
+            raw,
+            prepared,
+            is_async=True,
+            deadline=deadline,
+            elapsed=timedelta(seconds=time.perf_counter() - started),
+        )
+        try:
+            response._check_declared_length()
+            check_status(response, prepared)
+            if not prepared.stream:
+                await response.aread()
+        except BaseException:
+            await response.aclose()
+            raise
+        return response
+
+    # -- verbs ----------------------------------------------------------------------------
+
+    def get(self, url: Any = None, **options: Unpack[RequestOptions]) -> Response:
+        return self.request("GET", url, **options)
+
+    def delete(self, url: Any = None, **options: Unpack[RequestOptions]) -> Response:
+        return self.request("DELETE", url, **options)
+
+    def head(self, url: Any = None, **options: Unpack[RequestOptions]) -> Response:
+        return self.request("HEAD", url, **options)
+
+    def options(self, url: Any = None, **options: Unpack[RequestOptions]) -> Response:
+        return self.request("OPTIONS", url, **options)
+
+    def post(self, url: Any = None, **options: Unpack[RequestOptions]) -> Response:
+        return self.request("POST", url, **options)
+
+    def put(self, url: Any = None, **options: Unpack[RequestOptions]) -> Response:
+        return self.request("PUT", url, **options)
+
+    def patch(self, url: Any = None, **options: Unpack[RequestOptions]) -> Response:
+        return self.request("PATCH", url, **options)
+
+    def async_get(self, url: Any = None, **options: Unpack[RequestOptions]) -> RequestContext:
+        return self.async_request("GET", url, **options)
+
+    def async_delete(self, url: Any = None, **options: Unpack[RequestOptions]) -> RequestContext:
+        return self.async_request("DELETE", url, **options)
+
+    def async_head(self, url: Any = None, **options: Unpack[RequestOptions]) -> RequestContext:
+        return self.async_request("HEAD", url, **options)
+
+    def async_options(self, url: Any = None, **options: Unpack[RequestOptions]) -> RequestContext:
+        return self.async_request("OPTIONS", url, **options)
+
+    def async_post(self, url: Any = None, **options: Unpack[RequestOptions]) -> RequestContext:
+        return self.async_request("POST", url, **options)
+
+    def async_put(self, url: Any = None, **options: Unpack[RequestOptions]) -> RequestContext:
+        return self.async_request("PUT", url, **options)
+
+    def async_patch(self, url: Any = None, **options: Unpack[RequestOptions]) -> RequestContext:
+        return self.async_request("PATCH", url, **options)
+
+    def __repr__(self) -> str:
+        base = self.defaults.get("base_url")
+        return f"<Axios base_url={base!r}>" if base else "<Axios>"
+
+
+AxiosPython = Axios
+
+
+def _make_client(factory: Any, kwargs: dict[str, Any]) -> Any:
+    try:
+        return factory(**kwargs)
+    except ImportError as exc:
+        raise InvalidOptionError(
+            f"{exc}; http2=True needs the extra: pip install 'axios-python[http2]'"
+        ) from exc
+    except (TypeError, ValueError, OSError) as exc:
+        raise InvalidOptionError(f"cannot create the HTTP client: {exc}") from exc
+
+
+async def _close_at_loop_shutdown(clients: dict[_ClientKey, httpx.AsyncClient]) -> AsyncIterator[None]:
+    """Parked on the loop's async-generator list; ``shutdown_asyncgens()`` closes the pools."""
+    try:
+        yield
+    finally:
+        for client in list(clients.values()):
+            try:
+                await client.aclose()
+            except Exception:  # pragma: no cover - best effort at loop shutdown
+                pass
+        clients.clear()
+
+
+async def _within(awaitable: Coroutine[Any, Any, httpx.Response], deadline: Deadline) -> httpx.Response:
+    """Await the response head, cut off at the ``total`` deadline if there is one."""
+    remaining = deadline.remaining()
+    if remaining is None:
+        return await awaitable
+    if sys.version_info >= (3, 11):
+        async with asyncio.timeout(remaining):
+            return await awaitable
+    return await asyncio.wait_for(awaitable, remaining)  # pragma: no cover - Python 3.10
+
+
+def _send_error(
+    exc: BaseException, prepared: Prepared, request: httpx.Request, deadline: Deadline
+) -> AxiosError:
+    if isinstance(exc, AxiosError):
+        return exc
+    return map_exception(
+        exc,
+        config=prepared.config,
+        request=request,
+        deadline_expired=deadline.expired(),
+        total=deadline.total,
+    )

@@ -1,0 +1,422 @@
+"""Request options: their names, their defaults, merging across levels, and validation.
+
+Pure functions, no I/O. Config is a plain dict (as axios) so that ``api.defaults`` can be
+edited live; ``prepare`` turns the merged dict into a checked, frozen ``Prepared``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final, TypedDict
+
+import httpx
+
+from ._exceptions import InvalidOptionError, InvalidURL
+
+__all__ = ["DEFAULT_MAX_LINE_LENGTH", "Prepared", "RequestOptions", "Timeout"]
+
+DEFAULT_MAX_LINE_LENGTH: Final = 1024 * 1024
+"""Longest line ``iter_lines`` will assemble, in characters, unless ``max_line_length`` says."""
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Final = _Unset()
+
+
+def _check_seconds(name: str, value: object) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidOptionError(
+            f"timeout {name!r} must be a number of seconds or None, got {value!r}"
+        )
+    seconds = float(value)
+    if math.isnan(seconds) or seconds < 0 or math.isinf(seconds):
+        raise InvalidOptionError(
+            f"timeout {name!r} must be a finite number of seconds >= 0, got {value!r}"
+        )
+    return seconds
+
+
+class Timeout:
+    """Per-phase timeouts plus ``total``, a deadline over the whole exchange.
+
+    ``Timeout(10)`` sets connect, read, write and pool to 10 s. Phases not given keep the
+    library defaults; ``None`` means no limit. ``total`` covers everything from the start of
+    the request to the last body byte, including the time the caller spends iterating.
+    """
+
+    __slots__ = ("connect", "pool", "read", "total", "write")
+
+    def __init__(
+        self,
+        timeout: float | None | _Unset = UNSET,
+        *,
+        connect: float | None | _Unset = UNSET,
+        read: float | None | _Unset = UNSET,
+        write: float | None | _Unset = UNSET,
+        pool: float | None | _Unset = UNSET,
+        total: float | None = None,
+    ) -> None:
+        def pick(name: str, value: float | None | _Unset, default: float | None) -> float | None:
+            if isinstance(value, _Unset):
+                value = default if isinstance(timeout, _Unset) else timeout
+            return _check_seconds(name, value)
+
+        self.connect = pick("connect", connect, DEFAULT_TIMEOUT_SECONDS["connect"])
+        self.read = pick("read", read, DEFAULT_TIMEOUT_SECONDS["read"])
+        self.write = pick("write", write, DEFAULT_TIMEOUT_SECONDS["write"])
+        self.pool = pick("pool", pool, DEFAULT_TIMEOUT_SECONDS["pool"])
+        self.total = _check_seconds("total", total)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Timeout) and self._astuple() == other._astuple()
+
+    def __hash__(self) -> int:
+        return hash(self._astuple())
+
+    def _astuple(self) -> tuple[float | None, ...]:
+        return (self.connect, self.read, self.write, self.pool, self.total)
+
+    def __repr__(self) -> str:
+        return (
+            f"Timeout(connect={self.connect}, read={self.read}, write={self.write}, "
+            f"pool={self.pool}, total={self.total})"
+        )
+
+    def to_httpx(self) -> httpx.Timeout:
+        """Phase timeouts for httpx, each clamped to ``total`` so no single wait outlives it."""
+
+        def clamp(value: float | None) -> float | None:
+            if self.total is None:
+                return value
+            return self.total if value is None else min(value, self.total)
+
+        return httpx.Timeout(
+            connect=clamp(self.connect),
+            read=clamp(self.read),
+            write=clamp(self.write),
+            pool=clamp(self.pool),
+        )
+
+    @classmethod
+    def coerce(cls, value: object) -> Timeout:
+        """Accept a number, ``(connect, read)``, ``Timeout``, ``httpx.Timeout`` or None."""
+        if isinstance(value, Timeout):
+            return value
+        if value is None:
+            return cls(None)
+        if isinstance(value, httpx.Timeout):
+            return cls(connect=value.connect, read=value.read, write=value.write, pool=value.pool)
+        if isinstance(value, tuple):
+            if len(value) != 2:
+                raise InvalidOptionError(
+                    f"a timeout tuple must be (connect, read), got {len(value)} items: {value!r}"
+                )
+            connect = _check_seconds("connect", value[0])
+            read = _check_seconds("read", value[1])
+            return cls(connect=connect, read=read, write=read, pool=connect)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise InvalidOptionError(
+                "timeout must be a number, a (connect, read) tuple, axios_python.Timeout "
+                f"or None, got {value!r}"
+            )
+        return cls(_check_seconds("timeout", value))
+
+
+DEFAULT_TIMEOUT_SECONDS: Final[dict[str, float | None]] = {
+    "connect": 10.0,
+    "read": 30.0,
+    "write": 30.0,
+    "pool": 30.0,
+}
+
+
+class RequestOptions(TypedDict, total=False):
+    """Every option a request, an instance or ``create()`` accepts (see docs/configuration.md)."""
+
+    base_url: str
+    url: str | httpx.URL
+    method: str
+    params: Any
+    headers: Any
+    data: Any
+    json: Any
+    content: Any
+    files: Any
+    cookies: Any
+    auth: Any
+    timeout: Any
+    follow_redirects: bool
+    allow_redirects: bool
+    max_redirects: int
+    stream: bool
+    response_type: str
+    max_content_length: int | None
+    max_line_length: int
+    validate_status: Callable[[int], bool] | None
+    verify: Any
+    cert: Any
+    proxy: Any
+    http2: bool
+    transport: Any
+    trust_env: bool
+
+
+OPTION_NAMES: Final = frozenset(RequestOptions.__annotations__)
+
+LIBRARY_DEFAULTS: Final[dict[str, Any]] = {
+    "method": "GET",
+    "headers": {"Accept": "application/json, text/plain, */*"},
+    "timeout": Timeout(),
+    "follow_redirects": True,
+    "max_redirects": 20,
+    "stream": False,
+    "response_type": "auto",
+    "max_content_length": None,
+    "max_line_length": DEFAULT_MAX_LINE_LENGTH,
+    "validate_status": None,
+    "verify": True,
+    "cert": None,
+    "proxy": None,
+    "http2": False,
+    "transport": None,
+    "trust_env": True,
+}
+
+CLIENT_OPTION_NAMES: Final = (
+    "verify",
+    "cert",
+    "proxy",
+    "http2",
+    "transport",
+    "max_redirects",
+    "trust_env",
+)
+"""Options that live on the httpx client, not the request: each distinct set gets a client."""
+
+RESPONSE_TYPES: Final = frozenset({"auto", "json", "text", "bytes", "arraybuffer", "stream"})
+
+
+def check_option_names(options: Mapping[str, Any]) -> None:
+    """Refuse misspelt options before any I/O (``timout=5`` would otherwise do nothing)."""
+    for name in options:
+        if name not in OPTION_NAMES:
+            close = difflib.get_close_matches(name, sorted(OPTION_NAMES), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise InvalidOptionError(f"unknown option {name!r}{hint}")
+
+
+def _pairs(value: Any, what: str) -> list[tuple[str, Any]]:
+    if value is None:
+        return []
+    if isinstance(value, httpx.Headers):
+        return list(value.multi_items())
+    if isinstance(value, httpx.QueryParams):
+        return list(value.multi_items())
+    if isinstance(value, Mapping):
+        return list(value.items())
+    if isinstance(value, (str, bytes)):
+        raise InvalidOptionError(f"{what} must be a mapping or a sequence of pairs, got {value!r}")
+    try:
+        pairs = [(k, v) for k, v in value]
+    except (TypeError, ValueError):
+        raise InvalidOptionError(
+            f"{what} must be a mapping or a sequence of pairs, got {value!r}"
+        ) from None
+    return pairs
+
+
+def merge_headers(*levels: Any) -> dict[str, Any]:
+    """Merge header levels key by key, case-insensitively; a value of None removes a header."""
+    merged: dict[str, tuple[str, Any]] = {}
+    for level in levels:
+        seen: set[str] = set()
+        for name, value in _pairs(level, "headers"):
+            key = name.lower() if isinstance(name, str) else name.decode("latin-1").lower()
+            if key in seen and value is not None:
+                previous = merged[key][1]
+                values = previous if isinstance(previous, list) else [previous]
+                merged[key] = (merged[key][0], [*values, value])
+            else:
+                merged[key] = (name, value)
+            seen.add(key)
+    return {name: value for name, value in merged.values() if value is not None}
+
+
+def merge_params(*levels: Any) -> list[tuple[str, Any]]:
+    """Merge query params key by key; later levels replace a key, list values repeat it."""
+    merged: dict[str, list[Any]] = {}
+    for level in levels:
+        replaced: set[str] = set()
+        for name, value in _pairs(level, "params"):
+            if name not in replaced:
+                merged[name] = []
+                replaced.add(name)
+            if value is None:
+                continue
+            if isinstance(value, (list, tuple)):
+                merged[name].extend(value)
+            else:
+                merged[name].append(value)
+    return [(name, value) for name, values in merged.items() for value in values]
+
+
+def merge_config(*levels: Mapping[str, Any] | None) -> dict[str, Any]:
+    """axios's mergeConfig: later levels win, headers and params merge key by key."""
+    merged: dict[str, Any] = {}
+    header_levels: list[Any] = []
+    param_levels: list[Any] = []
+    for level in levels:
+        if not level:
+            continue
+        for name, value in level.items():
+            if name == "headers":
+                header_levels.append(value)
+            elif name == "params":
+                param_levels.append(value)
+            elif name == "allow_redirects":
+                merged["follow_redirects"] = value
+            else:
+                merged[name] = value
+    if header_levels:
+        merged["headers"] = merge_headers(*header_levels)
+    if param_levels:
+        merged["params"] = merge_params(*param_levels)
+    return merged
+
+
+_TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+_BAD_HEADER_VALUE = re.compile(r"[\r\n\x00]")
+
+
+def join_url(base_url: str | None, url: str | httpx.URL | None) -> str:
+    """axios's combineURLs: absolute URLs win; joining never doubles or drops a slash."""
+    text = "" if url is None else str(url)
+    if not base_url or re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*://", text) or text.startswith("//"):
+        if not text:
+            raise InvalidURL("no URL given: pass url= (or base_url= on the instance)")
+        return text
+    if not text:
+        return base_url
+    return base_url.rstrip("/") + "/" + text.lstrip("/")
+
+
+def _check_url(url: str) -> httpx.URL:
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError, ValueError) as exc:
+        raise InvalidURL(f"invalid URL {url!r}: {exc}") from exc
+    if parsed.scheme not in ("http", "https"):
+        scheme = parsed.scheme or "(none)"
+        raise InvalidURL(
+            f"unsupported URL scheme {scheme!r} in {url!r}: only http:// and https:// are supported"
+        )
+    if not parsed.host:
+        raise InvalidURL(f"URL {url!r} has no host")
+    return parsed
+
+
+def _check_headers(headers: Mapping[str, Any]) -> None:
+    for name, value in headers.items():
+        text_name = name.decode("latin-1") if isinstance(name, bytes) else str(name)
+        if not _TOKEN.match(text_name):
+            raise InvalidOptionError(f"invalid header name {text_name!r}")
+        for item in value if isinstance(value, list) else [value]:
+            text = item.decode("latin-1") if isinstance(item, bytes) else str(item)
+            if _BAD_HEADER_VALUE.search(text):
+                raise InvalidOptionError(
+                    f"header {text_name!r} has a CR, LF or NUL in its value {text!r} "
+                    "(that would let a value inject headers)"
+                )
+
+
+def _check_positive_int(name: str, value: object, *, allow_none: bool, minimum: int = 1) -> None:
+    if value is None and allow_none:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise InvalidOptionError(f"{name} must be an integer >= {minimum}, got {value!r}")
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A merged, checked config: everything the pipeline needs, in the types it needs."""
+
+    config: dict[str, Any]
+    method: str
+    url: httpx.URL
+    headers: dict[str, Any]
+    params: list[tuple[str, Any]]
+    timeout: Timeout
+    stream: bool
+    response_type: str
+    follow_redirects: bool
+    max_content_length: int | None
+    max_line_length: int
+    validate_status: Callable[[int], bool] | None
+    client_options: tuple[tuple[str, Any], ...]
+
+
+def prepare(config: dict[str, Any]) -> Prepared:
+    """Validate a merged config; every bad value is refused here, before any I/O."""
+    method = config.get("method") or "GET"
+    if not isinstance(method, str) or not _TOKEN.match(method):
+        raise InvalidOptionError(f"invalid HTTP method {method!r}: it must be a single token")
+    url = _check_url(join_url(config.get("base_url"), config.get("url")))
+    headers = merge_headers(config.get("headers"))
+    _check_headers(headers)
+    timeout = Timeout.coerce(config.get("timeout", LIBRARY_DEFAULTS["timeout"]))
+    response_type = config.get("response_type", "auto")
+    if response_type not in RESPONSE_TYPES:
+        raise InvalidOptionError(
+            f"response_type must be one of {sorted(RESPONSE_TYPES)}, got {response_type!r}"
+        )
+    stream = config.get("stream", False)
+    if not isinstance(stream, bool):
+        raise InvalidOptionError(f"stream must be True or False, got {stream!r}")
+    max_content_length = config.get("max_content_length")
+    _check_positive_int("max_content_length", max_content_length, allow_none=True, minimum=0)
+    max_line_length = config.get("max_line_length", DEFAULT_MAX_LINE_LENGTH)
+    _check_positive_int("max_line_length", max_line_length, allow_none=False)
+    _check_positive_int("max_redirects", config.get("max_redirects", 20), allow_none=False, minimum=0)
+    validate_status = config.get("validate_status")
+    if validate_status is not None and not callable(validate_status):
+        raise InvalidOptionError(
+            f"validate_status must be a callable(status) -> bool or None, got {validate_status!r}"
+        )
+    bodies = [name for name in ("data", "json", "content") if config.get(name) is not None]
+    if len(bodies) > 1:
+        raise InvalidOptionError(f"pass only one of data=, json=, content= (got {bodies})")
+    if config.get("files") is not None and config.get("json") is not None:
+        raise InvalidOptionError("files= cannot be combined with json= (use data= for fields)")
+    params = merge_params(config.get("params"))
+    client_options = tuple(
+        (name, config.get(name, LIBRARY_DEFAULTS[name])) for name in CLIENT_OPTION_NAMES
+    )
+    return Prepared(
+        config=config,
+        method=method.upper(),
+        url=url,
+        headers=headers,
+        params=params,
+        timeout=timeout,
+        stream=stream or response_type == "stream",
+        response_type=response_type,
+        follow_redirects=bool(config.get("follow_redirects", True)),
+        max_content_length=max_content_length,
+        max_line_length=max_line_length,
+        validate_status=validate_status,
+        client_options=client_options,
+    )
+
+
+def normalize_sequence(value: Any) -> Sequence[Any]:
+    return value if isinstance(value, (list, tuple)) else [value]

@@ -1,0 +1,356 @@
+"""Sans-I/O pieces a body flows through: decompressors, chunkers, a line splitter, guards.
+
+Each has ``feed(chunk)`` and ``flush()`` and never touches a socket, so the sync and async
+loops in ``_response`` are two thin loops over the same objects, and each piece is testable in
+microseconds. Decompressors *yield* their output in steps of at most ``MAX_DECODED_STEP``
+bytes, so one small wire chunk can never inflate into one huge allocation.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import zlib
+from collections.abc import Iterator
+from typing import Any, Final, Protocol
+
+from ._exceptions import ContentTooLarge, DecodingError, InvalidOptionError, LineTooLong
+
+MAX_DECODED_STEP: Final = 64 * 1024
+"""Largest piece a decompressor produces from one step."""
+
+_COMPRESSED_SLICE: Final = 1024
+"""Input slice for decompressors without an output cap (br/zstd fallbacks)."""
+
+
+class ContentDecoder(Protocol):
+    def feed(self, data: bytes) -> Iterator[bytes]: ...
+
+    def flush(self) -> Iterator[bytes]: ...
+
+
+class IdentityDecoder:
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        if data:
+            yield data
+
+    def flush(self) -> Iterator[bytes]:
+        return iter(())
+
+
+class ZlibDecoder:
+    """gzip or deflate, inflated at most ``MAX_DECODED_STEP`` bytes at a time."""
+
+    def __init__(self, encoding: str) -> None:
+        self._encoding = encoding
+        self._first = True
+        if encoding == "deflate":
+            self._obj = zlib.decompressobj()
+        else:
+            self._obj = zlib.decompressobj(zlib.MAX_WBITS | 16)
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        if self._first and self._encoding == "deflate" and data:
+            self._first = False
+            # Some servers send raw deflate without the zlib header; sniff the first byte.
+            if data[0] & 0x0F != 8:
+                self._obj = zlib.decompressobj(-zlib.MAX_WBITS)
+        try:
+            while data:
+                out = self._obj.decompress(data, MAX_DECODED_STEP)
+                data = self._obj.unconsumed_tail
+                if out:
+                    yield out
+                if self._obj.eof:
+                    break
+        except zlib.error as exc:
+            raise DecodingError(f"invalid {self._encoding} data: {exc}") from exc
+
+    def flush(self) -> Iterator[bytes]:
+        try:
+            while True:
+                out = self._obj.decompress(b"", MAX_DECODED_STEP)
+                if not out:
+                    break
+                yield out
+            tail = self._obj.flush()
+        except zlib.error as exc:
+            raise DecodingError(f"invalid {self._encoding} data: {exc}") from exc
+        if tail:
+            yield tail
+
+
+class BrotliDecoder:
+    """br through the optional ``brotli`` package (``pip install axios-python[brotli]``)."""
+
+    def __init__(self) -> None:
+        try:
+            import brotli
+        except ImportError as exc:  # pragma: no cover - exercised only without the extra
+            raise DecodingError(
+                "the response is br-compressed; install axios-python[brotli] to decode it"
+            ) from exc
+        self._obj: Any = brotli.Decompressor()
+        self._capped = hasattr(self._obj, "can_accept_more_data")
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        try:
+            if self._capped:
+                out = self._obj.process(data, output_buffer_limit=MAX_DECODED_STEP)
+                if out:
+                    yield out
+                while not self._obj.can_accept_more_data():
+                    out = self._obj.process(b"", output_buffer_limit=MAX_DECODED_STEP)
+                    if not out:
+                        break
+                    yield out
+            else:  # pragma: no cover - older brotli: bound the input instead
+                for start in range(0, len(data), _COMPRESSED_SLICE):
+                    out = self._obj.process(data[start : start + _COMPRESSED_SLICE])
+                    if out:
+                        yield out
+        except Exception as exc:
+            raise DecodingError(f"invalid br data: {exc}") from exc
+
+    def flush(self) -> Iterator[bytes]:
+        return iter(())
+
+
+class ZstdDecoder:
+    """zstd through the optional ``zstandard`` package, fed in small input slices."""
+
+    def __init__(self) -> None:
+        try:
+            import zstandard
+        except ImportError as exc:  # pragma: no cover - exercised only without the extra
+            raise DecodingError(
+                "the response is zstd-compressed; install axios-python[zstd] to decode it"
+            ) from exc
+        self._obj: Any = zstandard.ZstdDecompressor().decompressobj(
+            write_size=MAX_DECODED_STEP
+        )
+        self._error: type[Exception] = zstandard.ZstdError
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        try:
+            for start in range(0, len(data), _COMPRESSED_SLICE):
+                out = self._obj.decompress(data[start : start + _COMPRESSED_SLICE])
+                for offset in range(0, len(out), MAX_DECODED_STEP):
+                    yield out[offset : offset + MAX_DECODED_STEP]
+        except self._error as exc:
+            raise DecodingError(f"invalid zstd data: {exc}") from exc
+
+    def flush(self) -> Iterator[bytes]:
+        return iter(())
+
+
+class MultiDecoder:
+    """``Content-Encoding: gzip, br`` means br(gzip(body)): undo them in reverse order."""
+
+    def __init__(self, decoders: list[ContentDecoder]) -> None:
+        self._decoders = decoders
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        return self._through(0, self._decoders[0].feed(data))
+
+    def flush(self) -> Iterator[bytes]:
+        for index, decoder in enumerate(self._decoders):
+            yield from self._through(index + 1, decoder.flush())
+
+    def _through(self, index: int, pieces: Iterator[bytes]) -> Iterator[bytes]:
+        if index == len(self._decoders):
+            yield from pieces
+            return
+        for piece in pieces:
+            yield from self._through(index + 1, self._decoders[index].feed(piece))
+
+
+SUPPORTED_ENCODINGS: Final = ("gzip", "x-gzip", "deflate", "br", "zstd", "identity")
+
+
+def decoder_for(content_encoding: str | None) -> ContentDecoder:
+    names = [
+        name.strip().lower() for name in (content_encoding or "").split(",") if name.strip()
+    ]
+    decoders: list[ContentDecoder] = []
+    for name in reversed(names):
+        if name in ("gzip", "x-gzip", "deflate"):
+            decoders.append(ZlibDecoder("deflate" if name == "deflate" else "gzip"))
+        elif name == "br":
+            decoders.append(BrotliDecoder())
+        elif name == "zstd":
+            decoders.append(ZstdDecoder())
+        elif name != "identity":
+            raise DecodingError(f"unsupported Content-Encoding {name!r}")
+    if not decoders:
+        return IdentityDecoder()
+    return decoders[0] if len(decoders) == 1 else MultiDecoder(decoders)
+
+
+def check_chunk_size(chunk_size: int | None) -> None:
+    if chunk_size is None:
+        return
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
+        raise InvalidOptionError(
+            f"chunk_size must be a positive integer or None, got {chunk_size!r}"
+        )
+
+
+class ByteChunker:
+    """Re-cut a byte stream into pieces of exactly ``size`` bytes (the last may be short)."""
+
+    def __init__(self, size: int | None) -> None:
+        check_chunk_size(size)
+        self._size = size
+        self._buffer = bytearray()
+
+    def feed(self, data: bytes) -> list[bytes]:
+        size = self._size
+        if size is None:
+            return [data] if data else []
+        buffer = self._buffer
+        if not buffer and len(data) == size:
+            return [data]
+        buffer += data
+        if len(buffer) < size:
+            return []
+        end = len(buffer) - len(buffer) % size
+        pieces = [bytes(buffer[start : start + size]) for start in range(0, end, size)]
+        del buffer[:end]
+        return pieces
+
+    def flush(self) -> list[bytes]:
+        if not self._buffer:
+            return []
+        piece = bytes(self._buffer)
+        self._buffer.clear()
+        return [piece]
+
+
+class TextChunker:
+    """Re-cut a text stream into pieces of exactly ``size`` characters."""
+
+    def __init__(self, size: int | None) -> None:
+        check_chunk_size(size)
+        self._size = size
+        self._buffer = ""
+
+    def feed(self, text: str) -> list[str]:
+        size = self._size
+        if size is None:
+            return [text] if text else []
+        buffer = self._buffer + text
+        if len(buffer) < size:
+            self._buffer = buffer
+            return []
+        end = len(buffer) - len(buffer) % size
+        self._buffer = buffer[end:]
+        return [buffer[start : start + size] for start in range(0, end, size)]
+
+    def flush(self) -> list[str]:
+        piece, self._buffer = self._buffer, ""
+        return [piece] if piece else []
+
+
+class TextDecoder:
+    """Bytes to str, incrementally: a multi-byte character split across chunks stays whole."""
+
+    def __init__(self, encoding: str) -> None:
+        try:
+            self._decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+        except LookupError as exc:
+            raise DecodingError(f"unknown charset {encoding!r} in the response") from exc
+
+    def feed(self, data: bytes) -> str:
+        return self._decoder.decode(data)
+
+    def flush(self) -> str:
+        return self._decoder.decode(b"", final=True)
+
+
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+
+
+class LineSplitter:
+    """Split text on ``\\n``, ``\\r\\n`` and ``\\r``, strip the endings, bound line length.
+
+    A ``\\r`` at the end of a chunk is held back until the next chunk says whether a ``\\n``
+    follows, so ``\\r\\n`` split across chunks is still one line ending.
+    """
+
+    def __init__(self, max_line_length: int) -> None:
+        self._max = max_line_length
+        self._pending: list[str] = []
+        self._pending_length = 0
+        self._held_cr = False
+
+    def feed(self, text: str) -> list[str]:
+        if self._held_cr:
+            text = "\r" + text
+            self._held_cr = False
+        if text.endswith("\r"):
+            self._held_cr = True
+            text = text[:-1]
+        parts = _NEWLINE.split(text)
+        if len(parts) == 1:
+            self._keep(text)
+            return []
+        first = parts[0]
+        if self._pending:
+            first = "".join(self._pending) + first
+            self._pending.clear()
+            self._pending_length = 0
+        lines = [first, *parts[1:-1]]
+        for line in lines:
+            if len(line) > self._max:
+                self._too_long(len(line))
+        self._keep(parts[-1])
+        return lines
+
+    def _keep(self, text: str) -> None:
+        if text:
+            self._pending.append(text)
+            self._pending_length += len(text)
+            if self._pending_length > self._max:
+                self._too_long(self._pending_length)
+
+    def _take(self) -> str:
+        line = "".join(self._pending)
+        self._pending.clear()
+        self._pending_length = 0
+        return line
+
+    def _too_long(self, length: int) -> None:
+        raise LineTooLong(
+            f"a line is longer than max_line_length={self._max} characters "
+            f"(at least {length}); raise max_line_length or read with iter_bytes()"
+        )
+
+    def flush(self) -> list[str]:
+        if self._pending or self._held_cr:
+            self._held_cr = False
+            return [self._take()]
+        return []
+
+
+class SizeLimit:
+    """Fail as soon as the decoded body passes ``max_content_length``; never after the fact."""
+
+    def __init__(self, limit: int | None) -> None:
+        self.limit = limit
+        self.received = 0
+
+    def check_declared(self, declared: int | None) -> None:
+        if self.limit is not None and declared is not None and declared > self.limit:
+            raise ContentTooLarge(
+                f"the response declares Content-Length {declared}, over "
+                f"max_content_length={self.limit}; nothing was read"
+            )
+
+    def feed(self, data: bytes) -> None:
+        self.received += len(data)
+        if self.limit is not None and self.received > self.limit:
+            raise ContentTooLarge(
+                f"the response body passed max_content_length={self.limit} bytes "
+                f"(read {self.received} so far); reading stopped"
+            )

@@ -1,0 +1,317 @@
+"""The one error tree of axios_python.
+
+Every failure a caller can see is an ``AxiosError``; nothing from httpx, httpcore,
+h11 or the socket layer escapes. The original error is chained as ``__cause__``.
+
+    AxiosError  (alias AxiosPythonError)           .code, .config, .request, .response
+    ├── InvalidOptionError  (also ValueError)       ERR_BAD_OPTION_VALUE
+    ├── InvalidURL  (also ValueError)               ERR_INVALID_URL
+    ├── NetworkError                                ERR_NETWORK
+    │   ├── ConnectError
+    │   ├── ReadError
+    │   ├── WriteError
+    │   ├── ProxyError
+    │   └── RemoteProtocolError                     ECONNABORTED (truncated body, bad
+    │                                               framing, garbage status line, huge head)
+    ├── TimeoutError  (also builtins.TimeoutError)  ETIMEDOUT
+    │   ├── ConnectTimeout
+    │   ├── ReadTimeout
+    │   ├── WriteTimeout
+    │   ├── PoolTimeout
+    │   └── DeadlineExceeded                        the ``total`` budget ran out
+    ├── HTTPStatusError                             ERR_BAD_REQUEST (4xx), ERR_BAD_RESPONSE (5xx)
+    ├── TooManyRedirects                            ERR_FR_TOO_MANY_REDIRECTS
+    ├── LocalProtocolError                          ERR_BAD_REQUEST (we could not send it)
+    ├── DecodingError                               ERR_BAD_RESPONSE (bad gzip, bad charset)
+    │   └── JSONDecodeError  (also ValueError)      ``json()`` on a body that is not JSON
+    ├── ContentTooLarge                             ERR_CONTENT_TOO_LARGE
+    │   └── LineTooLong                             a line over ``max_line_length``
+    ├── StreamError                                 ERR_STREAM
+    │   ├── ResponseNotRead
+    │   ├── StreamConsumed
+    │   └── StreamClosed
+    └── CancelError                                 ERR_CANCELED
+
+``map_exception`` is the single place where errors of the layer below become ours.
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+if TYPE_CHECKING:
+    from ._response import Response
+
+__all__ = [
+    "AxiosError",
+    "AxiosPythonError",
+    "CancelError",
+    "ConnectError",
+    "ConnectTimeout",
+    "ContentTooLarge",
+    "DeadlineExceeded",
+    "DecodingError",
+    "HTTPStatusError",
+    "InvalidOptionError",
+    "JSONDecodeError",
+    "InvalidURL",
+    "LineTooLong",
+    "LocalProtocolError",
+    "NetworkError",
+    "PoolTimeout",
+    "ProxyError",
+    "ReadError",
+    "ReadTimeout",
+    "RemoteProtocolError",
+    "ResponseNotRead",
+    "StreamClosed",
+    "StreamConsumed",
+    "StreamError",
+    "TimeoutError",
+    "TooManyRedirects",
+    "WriteError",
+    "WriteTimeout",
+    "is_axios_error",
+]
+
+
+class AxiosError(Exception):
+    """Base of every error raised by axios_python."""
+
+    default_code = "ERR_UNKNOWN"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        config: dict[str, Any] | None = None,
+        request: httpx.Request | None = None,
+        response: Response | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code: str = code or self.default_code
+        self.config = config
+        self.request = request
+        self.response = response
+
+    @property
+    def is_axios_error(self) -> bool:
+        return True
+
+    def __reduce__(self) -> Any:  # keep pickling (multiprocessing) working
+        return (_rebuild, (type(self), self.message, self.code))
+
+
+def _rebuild(cls: type[AxiosError], message: str, code: str) -> AxiosError:
+    error = cls.__new__(cls)
+    AxiosError.__init__(error, message, code=code)
+    return error
+
+
+AxiosPythonError = AxiosError
+
+
+class InvalidOptionError(AxiosError, ValueError):
+    """A request option has a value we refuse; raised before any I/O."""
+
+    default_code = "ERR_BAD_OPTION_VALUE"
+
+
+class InvalidURL(AxiosError, ValueError):
+    """The URL cannot be requested: malformed, no host, or an unsupported scheme."""
+
+    default_code = "ERR_INVALID_URL"
+
+
+class NetworkError(AxiosError):
+    """The connection failed: could not connect, read, write, or the peer broke HTTP."""
+
+    default_code = "ERR_NETWORK"
+
+
+class ConnectError(NetworkError):
+    pass
+
+
+class ReadError(NetworkError):
+    pass
+
+
+class WriteError(NetworkError):
+    pass
+
+
+class ProxyError(NetworkError):
+    pass
+
+
+class RemoteProtocolError(NetworkError):
+    """The server broke HTTP/1.1: truncated body, bad chunked framing, bad status line..."""
+
+    default_code = "ECONNABORTED"
+
+
+class TimeoutError(AxiosError, builtins.TimeoutError):
+    """A timeout fired. Also a builtin ``TimeoutError`` so generic handlers catch it."""
+
+    default_code = "ETIMEDOUT"
+
+
+class ConnectTimeout(TimeoutError):
+    pass
+
+
+class ReadTimeout(TimeoutError):
+    pass
+
+
+class WriteTimeout(TimeoutError):
+    pass
+
+
+class PoolTimeout(TimeoutError):
+    pass
+
+
+class DeadlineExceeded(TimeoutError):
+    """The ``total`` timeout, a deadline over the whole exchange, ran out."""
+
+
+class HTTPStatusError(AxiosError):
+    """``validate_status`` (or ``raise_for_status()``) rejected the response status."""
+
+    default_code = "ERR_BAD_RESPONSE"
+
+
+class TooManyRedirects(AxiosError):
+    default_code = "ERR_FR_TOO_MANY_REDIRECTS"
+
+
+class LocalProtocolError(AxiosError):
+    """The request could not be sent as HTTP (for instance a body longer than declared)."""
+
+    default_code = "ERR_BAD_REQUEST"
+
+
+class DecodingError(AxiosError):
+    """The body could not be decoded: broken compression, bad charset, invalid JSON."""
+
+    default_code = "ERR_BAD_RESPONSE"
+
+
+class JSONDecodeError(DecodingError, ValueError):
+    """``json()`` met a body that is not valid JSON (a ValueError, as in requests)."""
+
+
+class ContentTooLarge(AxiosError):
+    """The body is larger than ``max_content_length`` allows."""
+
+    default_code = "ERR_CONTENT_TOO_LARGE"
+
+
+class LineTooLong(ContentTooLarge):
+    """``iter_lines`` met a line longer than ``max_line_length``."""
+
+
+class StreamError(AxiosError):
+    """A streamed body was used the wrong way; the message says what to do instead."""
+
+    default_code = "ERR_STREAM"
+
+
+class ResponseNotRead(StreamError):
+    pass
+
+
+class StreamConsumed(StreamError):
+    pass
+
+
+class StreamClosed(StreamError):
+    pass
+
+
+class CancelError(AxiosError):
+    default_code = "ERR_CANCELED"
+
+
+def is_axios_error(value: object) -> bool:
+    """True for any error raised by axios_python (as axios's ``isAxiosError``)."""
+    return isinstance(value, AxiosError)
+
+
+_HTTPX_TO_OURS: tuple[tuple[type[BaseException], type[AxiosError]], ...] = (
+    (httpx.ConnectTimeout, ConnectTimeout),
+    (httpx.ReadTimeout, ReadTimeout),
+    (httpx.WriteTimeout, WriteTimeout),
+    (httpx.PoolTimeout, PoolTimeout),
+    (httpx.TimeoutException, TimeoutError),
+    (httpx.ConnectError, ConnectError),
+    (httpx.ReadError, ReadError),
+    (httpx.WriteError, WriteError),
+    (httpx.ProxyError, ProxyError),
+    (httpx.UnsupportedProtocol, InvalidURL),
+    (httpx.RemoteProtocolError, RemoteProtocolError),
+    (httpx.LocalProtocolError, LocalProtocolError),
+    (httpx.DecodingError, DecodingError),
+    (httpx.TooManyRedirects, TooManyRedirects),
+    (httpx.InvalidURL, InvalidURL),
+    (httpx.ResponseNotRead, ResponseNotRead),
+    (httpx.StreamConsumed, StreamConsumed),
+    (httpx.StreamClosed, StreamClosed),
+    (httpx.NetworkError, NetworkError),
+    (httpx.TransportError, NetworkError),
+    (builtins.TimeoutError, TimeoutError),
+    (OSError, NetworkError),
+)
+
+
+def map_exception(
+    exc: BaseException,
+    *,
+    config: dict[str, Any] | None = None,
+    request: httpx.Request | None = None,
+    response: Response | None = None,
+    deadline_expired: bool = False,
+    total: float | None = None,
+) -> AxiosError:
+    """Turn an error from httpx or the socket layer into ours (the caller chains it).
+
+    When the exchange's ``total`` deadline has passed, any failure it provoked (the
+    watchdog shuts the socket, reads time out early) is reported as ``DeadlineExceeded``.
+    """
+    if isinstance(exc, AxiosError):
+        return exc
+    if request is None and isinstance(exc, httpx.RequestError):
+        try:
+            request = exc.request
+        except RuntimeError:
+            request = None
+    kwargs: dict[str, Any] = {"config": config, "request": request, "response": response}
+    if deadline_expired:
+        budget = "" if total is None or math.isnan(total) else f" of {total:g} s"
+        return DeadlineExceeded(
+            f"total timeout{budget} exceeded before the exchange finished ({exc or type(exc).__name__})",
+            **kwargs,
+        )
+    message = str(exc) or type(exc).__name__
+    for source, target in _HTTPX_TO_OURS:
+        if isinstance(exc, source):
+            if target is RemoteProtocolError:
+                message = _explain_protocol_error(message)
+            elif issubclass(target, TimeoutError):
+                message = f"{type(exc).__name__}: {message}"
+            return target(message, **kwargs)
+    return AxiosError(f"{type(exc).__name__}: {message}", **kwargs)
+
+
+def _explain_protocol_error(message: str) -> str:
+    if "peer closed connection without sending complete message body" in message:
+        return f"response body truncated: {message}"
+    return f"the server broke HTTP/1.1: {message}"

@@ -1,0 +1,200 @@
+"""Pure steps shared by the sync and async entry points: no I/O happens here.
+
+Build the httpx request from a prepared config (bodies included), choose the client options,
+and check a response's status. The instance (``_client``) calls these around its two
+``send`` twins.
+"""
+
+from __future__ import annotations
+
+import inspect
+import io
+import os
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
+from typing import Any, Final
+
+import httpx
+
+from ._config import Prepared
+from ._exceptions import InvalidOptionError
+from ._response import Response, status_error
+
+__all__ = ["body_arguments", "build_request", "check_status", "client_kwargs"]
+
+UPLOAD_CHUNK: Final = 64 * 1024
+
+
+def _file_length(file: Any) -> int | None:
+    """Bytes left in a file object, when it can tell without reading (for Content-Length)."""
+    try:
+        if isinstance(file, io.BytesIO):
+            return file.getbuffer().nbytes - file.tell()
+        fileno = file.fileno()
+        size = os.fstat(fileno).st_size
+        return max(0, size - file.tell()) if size else None
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        return None
+
+
+def _read_file(file: Any) -> Iterator[bytes]:
+    while True:
+        chunk = file.read(UPLOAD_CHUNK)
+        if not chunk:
+            return
+        yield chunk.encode("utf-8") if isinstance(chunk, str) else chunk
+
+
+async def _aread_file(file: Any) -> AsyncIterator[bytes]:
+    while True:
+        chunk = await file.read(UPLOAD_CHUNK)
+        if not chunk:
+            return
+        yield chunk.encode("utf-8") if isinstance(chunk, str) else chunk
+
+
+async def _to_async(iterable: Iterable[Any]) -> AsyncIterator[bytes]:
+    for chunk in iterable:
+        yield chunk.encode("utf-8") if isinstance(chunk, str) else bytes(chunk)
+
+
+def _encode_chunks(iterable: Iterable[Any]) -> Iterator[bytes]:
+    for chunk in iterable:
+        yield chunk.encode("utf-8") if isinstance(chunk, str) else bytes(chunk)
+
+
+async def _aencode_chunks(iterable: AsyncIterable[Any]) -> AsyncIterator[bytes]:
+    async for chunk in iterable:
+        yield chunk.encode("utf-8") if isinstance(chunk, str) else bytes(chunk)
+
+
+def _stream_content(
+    content: Any, *, is_async: bool, headers: dict[str, Any]
+) -> bytes | Iterator[bytes] | AsyncIterator[bytes]:
+    """Turn a body into bytes or a chunk iterator httpx sends without buffering."""
+    if isinstance(content, (bytes, bytearray, memoryview)):
+        return bytes(content)
+    if isinstance(content, str):
+        return content.encode("utf-8")
+    if hasattr(content, "read"):
+        length = _file_length(content)
+        if length is not None and not any(k.lower() == "content-length" for k in headers):
+            headers["Content-Length"] = str(length)
+        if inspect.iscoroutinefunction(content.read):
+            if not is_async:
+                raise InvalidOptionError(
+                    "content= is an async file; send it with an async_ method"
+                )
+            return _aread_file(content)
+        return _to_async(_read_file(content)) if is_async else _read_file(content)
+    if isinstance(content, AsyncIterable):
+        if not is_async:
+            raise InvalidOptionError(
+                "content= is an async iterator; send it with an async_ method "
+                "(e.g. await axios_python.async_post(url, content=...))"
+            )
+        return _aencode_chunks(content)
+    if isinstance(content, Iterable) and not isinstance(content, Mapping):
+        return _to_async(content) if is_async else _encode_chunks(content)
+    raise InvalidOptionError(
+        "content= must be bytes, str, a file object, or an iterator / async iterator of "
+        f"bytes, got {type(content).__name__}"
+    )
+
+
+def body_arguments(prepared: Prepared, *, is_async: bool) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The body arguments for httpx, plus headers the body implies (e.g. Content-Length)."""
+    config = prepared.config
+    headers: dict[str, Any] = dict(prepared.headers)
+    arguments: dict[str, Any] = {}
+    data = config.get("data")
+    files = config.get("files")
+    if config.get("json") is not None:
+        arguments["json"] = config["json"]
+    elif config.get("content") is not None:
+        arguments["content"] = _stream_content(config["content"], is_async=is_async, headers=headers)
+    elif data is not None:
+        if isinstance(data, Mapping) or (
+            isinstance(data, (list, tuple)) and all(isinstance(x, tuple) for x in data)
+        ):
+            arguments["data"] = _form_items(data)
+        else:
+            arguments["content"] = _stream_content(data, is_async=is_async, headers=headers)
+    if files is not None:
+        arguments["files"] = files
+    return arguments, headers
+
+
+def _form_items(data: Any) -> dict[str, Any]:
+    """Form fields as httpx wants them: a dict whose list values repeat the key."""
+    if isinstance(data, Mapping):
+        return dict(data)
+    form: dict[str, Any] = {}
+    for key, value in data:
+        if key in form:
+            existing = form[key]
+            form[key] = [*existing, value] if isinstance(existing, list) else [existing, value]
+        else:
+            form[key] = value
+    return form
+
+
+def build_request(
+    client: httpx.Client | httpx.AsyncClient, prepared: Prepared, *, is_async: bool
+) -> httpx.Request:
+    arguments, headers = body_arguments(prepared, is_async=is_async)
+    try:
+        return client.build_request(
+            prepared.method,
+            prepared.url,
+            params=prepared.params or None,
+            headers=headers,
+            cookies=prepared.config.get("cookies"),
+            timeout=prepared.timeout.to_httpx(),
+            **arguments,
+        )
+    except (TypeError, ValueError) as exc:
+        raise InvalidOptionError(f"cannot build the request: {exc}") from exc
+
+
+def client_kwargs(options: tuple[tuple[str, Any], ...], *, is_async: bool) -> dict[str, Any]:
+    """httpx client arguments for one set of client-level options."""
+    opts = dict(options)
+    transport = opts.pop("transport")
+    kwargs: dict[str, Any] = {
+        "verify": opts["verify"],
+        "cert": opts["cert"],
+        "http2": opts["http2"],
+        "trust_env": opts["trust_env"],
+        "max_redirects": opts["max_redirects"],
+        "proxy": opts["proxy"],
+        "timeout": None,
+    }
+    if transport is not None:
+        wanted = httpx.AsyncBaseTransport if is_async else httpx.BaseTransport
+        if not isinstance(transport, wanted):
+            kind = "async" if is_async else "sync"
+            raise InvalidOptionError(
+                f"transport={transport!r} cannot serve a {kind} call: pass an "
+                f"httpx.{wanted.__name__} (transports are per kind in httpx)"
+            )
+        kwargs["transport"] = transport
+    return kwargs
+
+
+def check_status(response: Response, prepared: Prepared) -> None:
+    """Apply ``validate_status``: raise ``HTTPStatusError`` when it returns False."""
+    validate = prepared.validate_status
+    if validate is not None and not validate(response.status_code):
+        raise status_error(response)
+
+
+def client_key(options: tuple[tuple[str, Any], ...]) -> tuple[Any, ...]:
+    """A hashable identity for a set of client options (objects by identity)."""
+    key: list[Any] = []
+    for name, value in options:
+        try:
+            hash(value)
+            key.append((name, value))
+        except TypeError:
+            key.append((name, id(value)))
+    return tuple(key)

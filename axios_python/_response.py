@@ -1,0 +1,577 @@
+"""The Response: axios and requests names side by side, and a body you can stream safely.
+
+A body flows wire -> ``_BodyPipeline`` (deadline check, decompression, size limit) ->
+chunker / text decoder / line splitter, all sans-I/O pieces from ``_decoders``. The sync and
+async iterators below are thin loops over the same pipeline; only the source of wire chunks
+(``iter_raw`` vs ``aiter_raw``) and the way to close differ.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json as jsonlib
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from ._deadline import Deadline, Watch, arm_async, arm_sync, shutdown_socket_of
+from ._decoders import (
+    ByteChunker,
+    ContentDecoder,
+    IdentityDecoder,
+    LineSplitter,
+    SizeLimit,
+    TextChunker,
+    TextDecoder,
+    check_chunk_size,
+    decoder_for,
+)
+from ._exceptions import (
+    AxiosError,
+    DeadlineExceeded,
+    HTTPStatusError,
+    JSONDecodeError,
+    ResponseNotRead,
+    StreamClosed,
+    StreamConsumed,
+    StreamError,
+    map_exception,
+)
+
+if TYPE_CHECKING:
+    from ._config import Prepared
+
+__all__ = ["Response"]
+
+_JSON_TYPES = ("application/json", "application/problem+json")
+
+
+def _is_json(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media in _JSON_TYPES or media.endswith("+json")
+
+
+class _BodyPipeline:
+    """Wire bytes in, decoded bytes out: deadline, decompression and size limit in one place."""
+
+    __slots__ = ("_decoder", "_deadline", "_limit", "_fast")
+
+    def __init__(self, decoder: ContentDecoder, limit: SizeLimit, deadline: Deadline) -> None:
+        self._decoder = decoder
+        self._limit = limit
+        self._deadline = deadline
+        self._fast = (
+            isinstance(decoder, IdentityDecoder) and limit.limit is None and deadline.at is None
+        )
+
+    def feed(self, raw: bytes) -> Iterator[bytes]:
+        if self._fast:
+            return iter((raw,)) if raw else iter(())
+        return self._feed(raw)
+
+    def _feed(self, raw: bytes) -> Iterator[bytes]:
+        if self._deadline.expired():
+            raise DeadlineExceeded(
+                f"total timeout of {self._deadline.total:g} s exceeded while reading the body"
+            )
+        for piece in self._decoder.feed(raw):
+            self._limit.feed(piece)
+            yield piece
+
+    def flush(self) -> Iterator[bytes]:
+        for piece in self._decoder.flush():
+            self._limit.feed(piece)
+            yield piece
+
+
+class Response:
+    """An HTTP response. Buffered by default; with ``stream=True`` the body is not read yet.
+
+    Use it as a context manager (``with`` for sync calls, ``async with`` for async ones) so
+    that leaving the block, at any point, releases the connection.
+    """
+
+    def __init__(
+        self,
+        raw: httpx.Response,
+        prepared: Prepared | None = None,
+        *,
+        is_async: bool = False,
+        deadline: Deadline | None = None,
+        elapsed: datetime.timedelta | None = None,
+    ) -> None:
+        self._raw = raw
+        self._prepared = prepared
+        self._is_async = is_async
+        self._deadline = deadline or Deadline(None)
+        self._elapsed = elapsed
+        self._content: bytes | None = None
+        self._text: str | None = None
+        self._encoding: str | None = None
+        self._consumed = False
+        self._closed = False
+        self._watch: Watch | None = None
+        self._history: list[Response] | None = None
+        self._size_limit = SizeLimit(prepared.max_content_length if prepared else None)
+
+    # -- metadata -------------------------------------------------------------------------
+
+    @property
+    def status(self) -> int:
+        return self._raw.status_code
+
+    @property
+    def status_code(self) -> int:
+        return self._raw.status_code
+
+    @property
+    def status_text(self) -> str:
+        return self._raw.reason_phrase
+
+    @property
+    def reason(self) -> str:
+        return self._raw.reason_phrase
+
+    @property
+    def headers(self) -> httpx.Headers:
+        return self._raw.headers
+
+    @property
+    def config(self) -> dict[str, Any]:
+        return self._prepared.config if self._prepared else {}
+
+    @property
+    def request(self) -> httpx.Request:
+        return self._raw.request
+
+    @property
+    def url(self) -> str:
+        return str(self._raw.url)
+
+    @property
+    def ok(self) -> bool:
+        """True unless the status is 4xx or 5xx (requests' meaning)."""
+        return self._raw.status_code < 400
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    @property
+    def elapsed(self) -> datetime.timedelta:
+        """Time from sending the request until the response head arrived."""
+        if self._elapsed is not None:
+            return self._elapsed
+        try:
+            return self._raw.elapsed
+        except RuntimeError:
+            return datetime.timedelta(0)
+
+    @property
+    def history(self) -> list[Response]:
+        """The redirect responses that led here, oldest first."""
+        if self._history is None:
+            self._history = [
+                Response(item, self._prepared, is_async=self._is_async) for item in self._raw.history
+            ]
+            for item in self._history:
+                item._closed = True
+                item._consumed = True
+                try:
+                    item._content = item._raw.content
+                except httpx.ResponseNotRead:
+                    item._content = b""
+        return self._history
+
+    @property
+    def cookies(self) -> httpx.Cookies:
+        return self._raw.cookies
+
+    @property
+    def http_version(self) -> str:
+        return self._raw.http_version
+
+    @property
+    def is_closed(self) -> bool:
+        return self._closed
+
+    @property
+    def is_stream_consumed(self) -> bool:
+        return self._consumed
+
+    @property
+    def encoding(self) -> str:
+        """The charset for ``text``: set explicitly, else from Content-Type, else UTF-8."""
+        if self._encoding is not None:
+            return self._encoding
+        return self._raw.charset_encoding or "utf-8"
+
+    @encoding.setter
+    def encoding(self, value: str) -> None:
+        self._encoding = value
+        self._text = None
+
+    # -- the buffered body ----------------------------------------------------------------
+
+    def _not_read(self, what: str) -> ResponseNotRead:
+        if self._consumed:
+            hint = "the stream was already iterated, so the body is gone"
+        else:
+            hint = "call r.read() (or await r.aread()) first, or iterate it with r.iter_bytes()"
+        return self._attach(
+            ResponseNotRead(f"{what} is not available on an unread streamed response: {hint}")
+        )
+
+    @property
+    def content(self) -> bytes:
+        if self._content is None:
+            raise self._not_read("content")
+        return self._content
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            if self._content is None:
+                raise self._not_read("text")
+            decoder = TextDecoder(self.encoding)
+            self._text = decoder.feed(self._content) + decoder.flush()
+        return self._text
+
+    def json(self, **kwargs: Any) -> Any:
+        if self._content is None:
+            raise self._not_read("json()")
+        try:
+            return jsonlib.loads(self._content, **kwargs)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise self._attach(
+                JSONDecodeError(f"the response body is not valid JSON: {exc}")
+            ) from exc
+
+    @property
+    def data(self) -> Any:
+        """The parsed body: JSON for JSON types, text for ``text/*``, else bytes.
+
+        ``response_type`` ("json", "text", "bytes") forces one. A JSON content type whose
+        body is not valid JSON gives the text, as axios does; an empty one gives None.
+        """
+        if self._content is None:
+            raise self._not_read("data")
+        kind = self._prepared.response_type if self._prepared else "auto"
+        content_type = self._raw.headers.get("content-type", "")
+        if kind in ("bytes", "arraybuffer"):
+            return self._content
+        if kind == "json" or (kind in ("auto", "stream") and _is_json(content_type)):
+            if not self._content.strip():
+                return None
+            try:
+                return jsonlib.loads(self._content)
+            except (ValueError, UnicodeDecodeError):
+                if kind == "json":
+                    raise
+                return self.text
+        if kind == "text" or content_type.lower().startswith("text/"):
+            return self.text
+        return self._content
+
+    def raise_for_status(self) -> Response:
+        """Raise ``HTTPStatusError`` for a 4xx or 5xx status; return the response otherwise."""
+        if self.status_code >= 400:
+            raise status_error(self)
+        return self
+
+    # -- shared stream plumbing -----------------------------------------------------------
+
+    def _attach(self, error: AxiosError) -> AxiosError:
+        if error.response is None:
+            error.response = self
+        if error.request is None:
+            error.request = self._raw.request
+        if error.config is None and self._prepared is not None:
+            error.config = self._prepared.config
+        return error
+
+    def _start_stream(self, api: str) -> _BodyPipeline:
+        """Claim the one-time right to read the body off the wire."""
+        async_api = api.startswith("a")
+        if async_api != self._is_async:
+            kind = "an async" if self._is_async else "a sync"
+            other = api[1:] if async_api else "a" + api
+            raise self._attach(
+                StreamError(f"this response came from {kind} call; use {other}() instead of {api}()")
+            )
+        if self._consumed:
+            raise self._attach(
+                StreamConsumed(
+                    f"{api}(): the body was already read from the network; a streamed body can "
+                    "be iterated once (call read() first to keep it in memory)"
+                )
+            )
+        if self._closed:
+            raise self._attach(
+                StreamClosed(f"{api}(): the response is closed; its body can no longer be read")
+            )
+        self._consumed = True
+        encoding = self._raw.headers.get("content-encoding")
+        decoder: ContentDecoder = IdentityDecoder() if api.endswith("raw") else decoder_for(encoding)
+        return _BodyPipeline(decoder, self._size_limit, self._deadline)
+
+    def _error_from(self, exc: BaseException) -> AxiosError:
+        expired = self._deadline.expired() or (self._watch is not None and self._watch.fired)
+        if isinstance(exc, AxiosError):
+            if isinstance(exc, DeadlineExceeded) or not expired:
+                return self._attach(exc)
+        return self._attach(
+            map_exception(
+                exc,
+                config=self.config,
+                request=self._raw.request,
+                response=self,
+                deadline_expired=expired,
+                total=self._deadline.total,
+            )
+        )
+
+    def _arm(self, arm: Callable[[Deadline, Callable[[], None]], Watch | None]) -> None:
+        if self._deadline.at is not None and self._watch is None:
+            action = shutdown_socket_of(self._raw.extensions)
+            if action is not None:
+                self._watch = arm(self._deadline, action)
+
+    def _disarm(self) -> None:
+        if self._watch is not None:
+            self._watch.cancel()
+
+    def _from_memory(self, chunk_size: int | None) -> Iterator[bytes]:
+        content = self._content or b""
+        if chunk_size is None:
+            if content:
+                yield content
+            return
+        for start in range(0, len(content), chunk_size):
+            yield content[start : start + chunk_size]
+
+    def _check_declared_length(self) -> None:
+        """Refuse a declared Content-Length over the cap before reading any of the body."""
+        if self._size_limit.limit is None:
+            return
+        if self._raw.headers.get("content-encoding", "identity").lower() != "identity":
+            return
+        declared = self._raw.headers.get("content-length")
+        if declared is not None and declared.isdigit():
+            try:
+                self._size_limit.check_declared(int(declared))
+            except AxiosError as exc:
+                raise self._attach(exc) from None
+
+    # -- sync -----------------------------------------------------------------------------
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        try:
+            yield
+        except GeneratorExit:
+            self.close()
+            raise
+        except Exception as exc:
+            self.close()
+            raise self._error_from(exc) from exc
+
+    def _iter_decoded(self, api: str) -> Iterator[bytes]:
+        pipeline = self._start_stream(api)
+        with self._guard():
+            self._arm(arm_sync)
+            for raw in self._raw.iter_raw():
+                yield from pipeline.feed(raw)
+            yield from pipeline.flush()
+        self.close()
+
+    def iter_raw(self, chunk_size: int | None = None) -> Iterator[bytes]:
+        """The bytes as they came off the wire, still compressed if the server compressed them."""
+        check_chunk_size(chunk_size)
+        return self._chunked(self._iter_decoded("iter_raw"), chunk_size)
+
+    def iter_bytes(self, chunk_size: int | None = None) -> Iterator[bytes]:
+        """Decoded bytes; with ``chunk_size`` every chunk but the last is exactly that long."""
+        check_chunk_size(chunk_size)
+        if self._content is not None:
+            return self._from_memory(chunk_size)
+        return self._chunked(self._iter_decoded("iter_bytes"), chunk_size)
+
+    @staticmethod
+    def _chunked(source: Iterator[bytes], chunk_size: int | None) -> Iterator[bytes]:
+        if chunk_size is None:
+            yield from source
+            return
+        chunker = ByteChunker(chunk_size)
+        for data in source:
+            yield from chunker.feed(data)
+        yield from chunker.flush()
+
+    def iter_text(self, chunk_size: int | None = None) -> Iterator[str]:
+        """Decoded text; a multi-byte character is never split across chunks."""
+        check_chunk_size(chunk_size)
+        decoder = TextDecoder(self.encoding)
+        chunker = TextChunker(chunk_size)
+        for data in self.iter_bytes():
+            yield from chunker.feed(decoder.feed(data))
+        yield from chunker.feed(decoder.flush())
+        yield from chunker.flush()
+
+    def iter_lines(self, max_line_length: int | None = None) -> Iterator[str]:
+        """Lines without their endings (``\\n``, ``\\r\\n`` or ``\\r``), each bounded in length."""
+        splitter = LineSplitter(self._line_bound(max_line_length))
+        for text in self.iter_text():
+            yield from splitter.feed(text)
+        yield from splitter.flush()
+
+    def _line_bound(self, max_line_length: int | None) -> int:
+        if max_line_length is not None:
+            check_chunk_size(max_line_length)
+            return max_line_length
+        return self._prepared.max_line_length if self._prepared else 1024 * 1024
+
+    def read(self) -> bytes:
+        """Read the rest of the body into memory (bounded by ``max_content_length``)."""
+        if self._content is None:
+            self._content = b"".join(self._iter_decoded("read"))
+        return self._content
+
+    def close(self) -> None:
+        """Release the connection: back to the pool if the body was read, closed otherwise."""
+        if self._closed:
+            return
+        if self._is_async and not self._raw.is_closed:
+            raise StreamError(
+                "this response came from an async call; use `await r.aclose()` or `async with`"
+            )
+        self._closed = True
+        self._disarm()
+        self._raw.close()
+
+    def __enter__(self) -> Response:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- async ----------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def _aguard(self) -> AsyncIterator[None]:
+        try:
+            yield
+        except GeneratorExit:
+            await self.aclose()
+            raise
+        except Exception as exc:
+            await self.aclose()
+            raise self._error_from(exc) from exc
+
+    async def _aiter_decoded(self, api: str) -> AsyncIterator[bytes]:
+        pipeline = self._start_stream(api)
+        async with self._aguard():
+            self._arm(arm_async)
+            async for raw in self._raw.aiter_raw():
+                for piece in pipeline.feed(raw):
+                    yield piece
+            for piece in pipeline.flush():
+                yield piece
+        await self.aclose()
+
+    @staticmethod
+    async def _achunked(
+        source: AsyncIterator[bytes], chunk_size: int | None
+    ) -> AsyncIterator[bytes]:
+        if chunk_size is None:
+            async for data in source:
+                yield data
+            return
+        chunker = ByteChunker(chunk_size)
+        async for data in source:
+            for piece in chunker.feed(data):
+                yield piece
+        for piece in chunker.flush():
+            yield piece
+
+    async def _amemory(self, chunk_size: int | None) -> AsyncIterator[bytes]:
+        for piece in self._from_memory(chunk_size):
+            yield piece
+
+    def aiter_raw(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
+        check_chunk_size(chunk_size)
+        return self._achunked(self._aiter_decoded("aiter_raw"), chunk_size)
+
+    def aiter_bytes(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
+        check_chunk_size(chunk_size)
+        if self._content is not None:
+            return self._amemory(chunk_size)
+        return self._achunked(self._aiter_decoded("aiter_bytes"), chunk_size)
+
+    async def aiter_text(self, chunk_size: int | None = None) -> AsyncIterator[str]:
+        check_chunk_size(chunk_size)
+        decoder = TextDecoder(self.encoding)
+        chunker = TextChunker(chunk_size)
+        async for data in self.aiter_bytes():
+            for piece in chunker.feed(decoder.feed(data)):
+                yield piece
+        for piece in chunker.feed(decoder.flush()):
+            yield piece
+        for piece in chunker.flush():
+            yield piece
+
+    async def aiter_lines(self, max_line_length: int | None = None) -> AsyncIterator[str]:
+        splitter = LineSplitter(self._line_bound(max_line_length))
+        async for text in self.aiter_text():
+            for line in splitter.feed(text):
+                yield line
+        for line in splitter.flush():
+            yield line
+
+    async def aread(self) -> bytes:
+        if self._content is None:
+            self._content = b"".join([piece async for piece in self._aiter_decoded("aread")])
+        return self._content
+
+    async def aclose(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._disarm()
+        if self._is_async:
+            await self._raw.aclose()
+        else:
+            self._raw.close()
+
+    async def __aenter__(self) -> Response:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        return f"<Response [{self.status_code} {self.status_text}]>"
+
+
+def status_error(response: Response) -> HTTPStatusError:
+    status = response.status_code
+    code = "ERR_BAD_REQUEST" if 400 <= status < 500 else "ERR_BAD_RESPONSE"
+    return HTTPStatusError(
+        f"request failed with status code {status} {response.status_text} for "
+        f"{response.request.method} {response.url}",
+        code=code,
+        config=response.config,
+        request=response.request,
+        response=response,
+    )
