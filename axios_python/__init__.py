@@ -1,11 +1,11 @@
 """axios_python: an axios-style HTTP client on httpx, with streaming you can trust.
 
-    import axios_python
-    r = axios_python.get(url)                          # buffered
-    with axios_python.get(url, stream=True) as r:      # streamed, sync
-        for chunk in r.iter_bytes(65536): ...
-    async with axios_python.async_get(url, stream=True) as r:   # streamed, async
-        async for line in r.aiter_lines(): ...
+import axios_python
+r = axios_python.get(url)                          # buffered
+with axios_python.get(url, stream=True) as r:      # streamed, sync
+    for chunk in r.iter_bytes(65536): ...
+async with axios_python.async_get(url, stream=True) as r:   # streamed, async
+    async for line in r.aiter_lines(): ...
 """
 
 from __future__ import annotations

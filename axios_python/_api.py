@@ -45,67 +45,69 @@ def create(config: Mapping[str, Any] | None = None, **options: Unpack[RequestOpt
     return Axios(config, **options)
 
 
-def request(method: str | None = None, url: Any = None, **options: Unpack[RequestOptions]) -> Response:
+def request(
+    method: str | None = None, url: Any = None, /, **options: Unpack[RequestOptions]
+) -> Response:
     return default_instance.request(method, url, **options)
 
 
-def get(url: Any = None, **options: Unpack[RequestOptions]) -> Response:
+def get(url: Any = None, /, **options: Unpack[RequestOptions]) -> Response:
     return default_instance.request("GET", url, **options)
 
 
-def delete(url: Any = None, **options: Unpack[RequestOptions]) -> Response:
+def delete(url: Any = None, /, **options: Unpack[RequestOptions]) -> Response:
     return default_instance.request("DELETE", url, **options)
 
 
-def head(url: Any = None, **options: Unpack[RequestOptions]) -> Response:
+def head(url: Any = None, /, **options: Unpack[RequestOptions]) -> Response:
     return default_instance.request("HEAD", url, **options)
 
 
-def options(url: Any = None, **options: Unpack[RequestOptions]) -> Response:
+def options(url: Any = None, /, **options: Unpack[RequestOptions]) -> Response:
     return default_instance.request("OPTIONS", url, **options)
 
 
-def post(url: Any = None, **options: Unpack[RequestOptions]) -> Response:
+def post(url: Any = None, /, **options: Unpack[RequestOptions]) -> Response:
     return default_instance.request("POST", url, **options)
 
 
-def put(url: Any = None, **options: Unpack[RequestOptions]) -> Response:
+def put(url: Any = None, /, **options: Unpack[RequestOptions]) -> Response:
     return default_instance.request("PUT", url, **options)
 
 
-def patch(url: Any = None, **options: Unpack[RequestOptions]) -> Response:
+def patch(url: Any = None, /, **options: Unpack[RequestOptions]) -> Response:
     return default_instance.request("PATCH", url, **options)
 
 
 def async_request(
-    method: str | None = None, url: Any = None, **options: Unpack[RequestOptions]
+    method: str | None = None, url: Any = None, /, **options: Unpack[RequestOptions]
 ) -> RequestContext:
     return default_instance.async_request(method, url, **options)
 
 
-def async_get(url: Any = None, **options: Unpack[RequestOptions]) -> RequestContext:
+def async_get(url: Any = None, /, **options: Unpack[RequestOptions]) -> RequestContext:
     return default_instance.async_request("GET", url, **options)
 
 
-def async_delete(url: Any = None, **options: Unpack[RequestOptions]) -> RequestContext:
+def async_delete(url: Any = None, /, **options: Unpack[RequestOptions]) -> RequestContext:
     return default_instance.async_request("DELETE", url, **options)
 
 
-def async_head(url: Any = None, **options: Unpack[RequestOptions]) -> RequestContext:
+def async_head(url: Any = None, /, **options: Unpack[RequestOptions]) -> RequestContext:
     return default_instance.async_request("HEAD", url, **options)
 
 
-def async_options(url: Any = None, **options: Unpack[RequestOptions]) -> RequestContext:
+def async_options(url: Any = None, /, **options: Unpack[RequestOptions]) -> RequestContext:
     return default_instance.async_request("OPTIONS", url, **options)
 
 
-def async_post(url: Any = None, **options: Unpack[RequestOptions]) -> RequestContext:
+def async_post(url: Any = None, /, **options: Unpack[RequestOptions]) -> RequestContext:
     return default_instance.async_request("POST", url, **options)
 
 
-def async_put(url: Any = None, **options: Unpack[RequestOptions]) -> RequestContext:
+def async_put(url: Any = None, /, **options: Unpack[RequestOptions]) -> RequestContext:
     return default_instance.async_request("PUT", url, **options)
 
 
-def async_patch(url: Any = None, **options: Unpack[RequestOptions]) -> RequestContext:
+def async_patch(url: Any = None, /, **options: Unpack[RequestOptions]) -> RequestContext:
     return default_instance.async_request("PATCH", url, **options)

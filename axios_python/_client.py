@@ -9,6 +9,7 @@ that loop shuts down its async generators (``asyncio.run`` does), so a thousand
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import http.cookiejar
 import sys
 import threading
@@ -207,7 +208,7 @@ class Axios:
     # -- sending --------------------------------------------------------------------------
 
     def request(
-        self, method: str | None = None, url: Any = None, **options: Unpack[RequestOptions]
+        self, method: str | None = None, url: Any = None, /, **options: Unpack[RequestOptions]
     ) -> Response:
         """Send a request; ``api.request("GET", url)`` or ``api.request(method=..., url=...)``."""
         prepared = self._prepare(method, url, options)
@@ -233,16 +234,16 @@ class Axios:
         )
         try:
             response._check_declared_length()
-            check_status(response, prepared)
             if not prepared.stream:
-                response.read()
+                response.read()  # first, so that an HTTPStatusError carries the body
+            check_status(response, prepared)
         except BaseException:
             response.close()
             raise
         return response
 
     def async_request(
-        self, method: str | None = None, url: Any = None, **options: Unpack[RequestOptions]
+        self, method: str | None = None, url: Any = None, /, **options: Unpack[RequestOptions]
     ) -> RequestContext:
         """The async twin of ``request``: await it, or ``async with`` it."""
         return RequestContext(self._async_send(method, url, options))
@@ -272,9 +273,9 @@ class Axios:
         )
         try:
             response._check_declared_length()
-            check_status(response, prepared)
             if not prepared.stream:
                 await response.aread()
+            check_status(response, prepared)
         except BaseException:
             await response.aclose()
             raise
@@ -282,46 +283,48 @@ class Axios:
 
     # -- verbs ----------------------------------------------------------------------------
 
-    def get(self, url: Any = None, **options: Unpack[RequestOptions]) -> Response:
+    def get(self, url: Any = None, /, **options: Unpack[RequestOptions]) -> Response:
         return self.request("GET", url, **options)
 
-    def delete(self, url: Any = None, **options: Unpack[RequestOptions]) -> Response:
+    def delete(self, url: Any = None, /, **options: Unpack[RequestOptions]) -> Response:
         return self.request("DELETE", url, **options)
 
-    def head(self, url: Any = None, **options: Unpack[RequestOptions]) -> Response:
+    def head(self, url: Any = None, /, **options: Unpack[RequestOptions]) -> Response:
         return self.request("HEAD", url, **options)
 
-    def options(self, url: Any = None, **options: Unpack[RequestOptions]) -> Response:
+    def options(self, url: Any = None, /, **options: Unpack[RequestOptions]) -> Response:
         return self.request("OPTIONS", url, **options)
 
-    def post(self, url: Any = None, **options: Unpack[RequestOptions]) -> Response:
+    def post(self, url: Any = None, /, **options: Unpack[RequestOptions]) -> Response:
         return self.request("POST", url, **options)
 
-    def put(self, url: Any = None, **options: Unpack[RequestOptions]) -> Response:
+    def put(self, url: Any = None, /, **options: Unpack[RequestOptions]) -> Response:
         return self.request("PUT", url, **options)
 
-    def patch(self, url: Any = None, **options: Unpack[RequestOptions]) -> Response:
+    def patch(self, url: Any = None, /, **options: Unpack[RequestOptions]) -> Response:
         return self.request("PATCH", url, **options)
 
-    def async_get(self, url: Any = None, **options: Unpack[RequestOptions]) -> RequestContext:
+    def async_get(self, url: Any = None, /, **options: Unpack[RequestOptions]) -> RequestContext:
         return self.async_request("GET", url, **options)
 
-    def async_delete(self, url: Any = None, **options: Unpack[RequestOptions]) -> RequestContext:
+    def async_delete(self, url: Any = None, /, **options: Unpack[RequestOptions]) -> RequestContext:
         return self.async_request("DELETE", url, **options)
 
-    def async_head(self, url: Any = None, **options: Unpack[RequestOptions]) -> RequestContext:
+    def async_head(self, url: Any = None, /, **options: Unpack[RequestOptions]) -> RequestContext:
         return self.async_request("HEAD", url, **options)
 
-    def async_options(self, url: Any = None, **options: Unpack[RequestOptions]) -> RequestContext:
+    def async_options(
+        self, url: Any = None, /, **options: Unpack[RequestOptions]
+    ) -> RequestContext:
         return self.async_request("OPTIONS", url, **options)
 
-    def async_post(self, url: Any = None, **options: Unpack[RequestOptions]) -> RequestContext:
+    def async_post(self, url: Any = None, /, **options: Unpack[RequestOptions]) -> RequestContext:
         return self.async_request("POST", url, **options)
 
-    def async_put(self, url: Any = None, **options: Unpack[RequestOptions]) -> RequestContext:
+    def async_put(self, url: Any = None, /, **options: Unpack[RequestOptions]) -> RequestContext:
         return self.async_request("PUT", url, **options)
 
-    def async_patch(self, url: Any = None, **options: Unpack[RequestOptions]) -> RequestContext:
+    def async_patch(self, url: Any = None, /, **options: Unpack[RequestOptions]) -> RequestContext:
         return self.async_request("PATCH", url, **options)
 
     def __repr__(self) -> str:
@@ -343,20 +346,22 @@ def _make_client(factory: Any, kwargs: dict[str, Any]) -> Any:
         raise InvalidOptionError(f"cannot create the HTTP client: {exc}") from exc
 
 
-async def _close_at_loop_shutdown(clients: dict[_ClientKey, httpx.AsyncClient]) -> AsyncIterator[None]:
+async def _close_at_loop_shutdown(
+    clients: dict[_ClientKey, httpx.AsyncClient],
+) -> AsyncIterator[None]:
     """Parked on the loop's async-generator list; ``shutdown_asyncgens()`` closes the pools."""
     try:
         yield
     finally:
         for client in list(clients.values()):
-            try:
+            with contextlib.suppress(Exception):  # best effort at loop shutdown
                 await client.aclose()
-            except Exception:  # pragma: no cover - best effort at loop shutdown
-                pass
         clients.clear()
 
 
-async def _within(awaitable: Coroutine[Any, Any, httpx.Response], deadline: Deadline) -> httpx.Response:
+async def _within(
+    awaitable: Coroutine[Any, Any, httpx.Response], deadline: Deadline
+) -> httpx.Response:
     """Await the response head, cut off at the ``total`` deadline if there is one."""
     remaining = deadline.remaining()
     if remaining is None:

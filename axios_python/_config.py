@@ -58,15 +58,15 @@ class Timeout:
 
     def __init__(
         self,
-        timeout: float | None | _Unset = UNSET,
+        timeout: float | _Unset | None = UNSET,
         *,
-        connect: float | None | _Unset = UNSET,
-        read: float | None | _Unset = UNSET,
-        write: float | None | _Unset = UNSET,
-        pool: float | None | _Unset = UNSET,
+        connect: float | _Unset | None = UNSET,
+        read: float | _Unset | None = UNSET,
+        write: float | _Unset | None = UNSET,
+        pool: float | _Unset | None = UNSET,
         total: float | None = None,
     ) -> None:
-        def pick(name: str, value: float | None | _Unset, default: float | None) -> float | None:
+        def pick(name: str, value: float | _Unset | None, default: float | None) -> float | None:
             if isinstance(value, _Unset):
                 value = default if isinstance(timeout, _Unset) else timeout
             return _check_seconds(name, value)
@@ -386,7 +386,9 @@ def prepare(config: dict[str, Any]) -> Prepared:
     _check_positive_int("max_content_length", max_content_length, allow_none=True, minimum=0)
     max_line_length = config.get("max_line_length", DEFAULT_MAX_LINE_LENGTH)
     _check_positive_int("max_line_length", max_line_length, allow_none=False)
-    _check_positive_int("max_redirects", config.get("max_redirects", 20), allow_none=False, minimum=0)
+    _check_positive_int(
+        "max_redirects", config.get("max_redirects", 20), allow_none=False, minimum=0
+    )
     validate_status = config.get("validate_status")
     if validate_status is not None and not callable(validate_status):
         raise InvalidOptionError(

@@ -10,6 +10,7 @@ thread; async ones use a timer on their own event loop.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import heapq
 import itertools
 import socket
@@ -91,10 +92,8 @@ class _WatchdogThread:
                     self._condition.wait(wait)
                 _, _, watch, action = heapq.heappop(self._heap)
             watch.fired = True
-            try:
+            with contextlib.suppress(Exception):  # a failed shutdown must not kill the thread
                 action()
-            except Exception:  # pragma: no cover - a failed shutdown must not kill the thread
-                pass
 
 
 _WATCHDOG = _WatchdogThread()
@@ -113,10 +112,8 @@ def shutdown_socket_of(extensions: dict[str, Any]) -> Callable[[], None] | None:
         return None
 
     def shutdown() -> None:
-        try:
+        with contextlib.suppress(OSError):  # already closed: nothing left to unblock
             sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
 
     return shutdown
 

@@ -23,6 +23,16 @@ _COMPRESSED_SLICE: Final = 1024
 """Input slice for decompressors without an output cap (br/zstd fallbacks)."""
 
 
+def _slices(data: bytes) -> Iterator[bytes]:
+    """``data`` in pieces of at most ``MAX_DECODED_STEP`` bytes."""
+    if len(data) <= MAX_DECODED_STEP:
+        yield data
+        return
+    view = memoryview(data)
+    for start in range(0, len(data), MAX_DECODED_STEP):
+        yield bytes(view[start : start + MAX_DECODED_STEP])
+
+
 class ContentDecoder(Protocol):
     def feed(self, data: bytes) -> Iterator[bytes]: ...
 
@@ -96,19 +106,14 @@ class BrotliDecoder:
     def feed(self, data: bytes) -> Iterator[bytes]:
         try:
             if self._capped:
+                # Feed once, then drain with empty input until the decoder has nothing left.
                 out = self._obj.process(data, output_buffer_limit=MAX_DECODED_STEP)
-                if out:
-                    yield out
-                while not self._obj.can_accept_more_data():
+                while out:
+                    yield from _slices(out)
                     out = self._obj.process(b"", output_buffer_limit=MAX_DECODED_STEP)
-                    if not out:
-                        break
-                    yield out
             else:  # pragma: no cover - older brotli: bound the input instead
                 for start in range(0, len(data), _COMPRESSED_SLICE):
-                    out = self._obj.process(data[start : start + _COMPRESSED_SLICE])
-                    if out:
-                        yield out
+                    yield from _slices(self._obj.process(data[start : start + _COMPRESSED_SLICE]))
         except Exception as exc:
             raise DecodingError(f"invalid br data: {exc}") from exc
 
@@ -126,17 +131,15 @@ class ZstdDecoder:
             raise DecodingError(
                 "the response is zstd-compressed; install axios-python[zstd] to decode it"
             ) from exc
-        self._obj: Any = zstandard.ZstdDecompressor().decompressobj(
-            write_size=MAX_DECODED_STEP
-        )
+        self._obj: Any = zstandard.ZstdDecompressor().decompressobj(write_size=MAX_DECODED_STEP)
         self._error: type[Exception] = zstandard.ZstdError
 
     def feed(self, data: bytes) -> Iterator[bytes]:
         try:
             for start in range(0, len(data), _COMPRESSED_SLICE):
                 out = self._obj.decompress(data[start : start + _COMPRESSED_SLICE])
-                for offset in range(0, len(out), MAX_DECODED_STEP):
-                    yield out[offset : offset + MAX_DECODED_STEP]
+                if out:
+                    yield from _slices(out)
         except self._error as exc:
             raise DecodingError(f"invalid zstd data: {exc}") from exc
 
@@ -151,7 +154,7 @@ class MultiDecoder:
         self._decoders = decoders
 
     def feed(self, data: bytes) -> Iterator[bytes]:
-        return self._through(0, self._decoders[0].feed(data))
+        return self._through(1, self._decoders[0].feed(data))
 
     def flush(self) -> Iterator[bytes]:
         for index, decoder in enumerate(self._decoders):
@@ -169,9 +172,7 @@ SUPPORTED_ENCODINGS: Final = ("gzip", "x-gzip", "deflate", "br", "zstd", "identi
 
 
 def decoder_for(content_encoding: str | None) -> ContentDecoder:
-    names = [
-        name.strip().lower() for name in (content_encoding or "").split(",") if name.strip()
-    ]
+    names = [name.strip().lower() for name in (content_encoding or "").split(",") if name.strip()]
     decoders: list[ContentDecoder] = []
     for name in reversed(names):
         if name in ("gzip", "x-gzip", "deflate"):

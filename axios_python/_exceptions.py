@@ -296,9 +296,9 @@ def map_exception(
     kwargs: dict[str, Any] = {"config": config, "request": request, "response": response}
     if deadline_expired:
         budget = "" if total is None or math.isnan(total) else f" of {total:g} s"
+        detail = str(exc) or type(exc).__name__
         return DeadlineExceeded(
-            f"total timeout{budget} exceeded before the exchange finished ({exc or type(exc).__name__})",
-            **kwargs,
+            f"total timeout{budget} exceeded before the exchange finished ({detail})", **kwargs
         )
     message = str(exc) or type(exc).__name__
     for source, target in _HTTPX_TO_OURS:

@@ -81,9 +81,7 @@ def _stream_content(
             headers["Content-Length"] = str(length)
         if inspect.iscoroutinefunction(content.read):
             if not is_async:
-                raise InvalidOptionError(
-                    "content= is an async file; send it with an async_ method"
-                )
+                raise InvalidOptionError("content= is an async file; send it with an async_ method")
             return _aread_file(content)
         return _to_async(_read_file(content)) if is_async else _read_file(content)
     if isinstance(content, AsyncIterable):
@@ -111,7 +109,9 @@ def body_arguments(prepared: Prepared, *, is_async: bool) -> tuple[dict[str, Any
     if config.get("json") is not None:
         arguments["json"] = config["json"]
     elif config.get("content") is not None:
-        arguments["content"] = _stream_content(config["content"], is_async=is_async, headers=headers)
+        arguments["content"] = _stream_content(
+            config["content"], is_async=is_async, headers=headers
+        )
     elif data is not None:
         if isinstance(data, Mapping) or (
             isinstance(data, (list, tuple)) and all(isinstance(x, tuple) for x in data)
@@ -143,10 +143,14 @@ def build_request(
 ) -> httpx.Request:
     arguments, headers = body_arguments(prepared, is_async=is_async)
     try:
+        url = prepared.url
+        if prepared.params:
+            # As axios: params are appended to any query already in the URL, never replace it.
+            query = httpx.QueryParams([*url.params.multi_items(), *prepared.params])
+            url = url.copy_with(params=query)
         return client.build_request(
             prepared.method,
-            prepared.url,
-            params=prepared.params or None,
+            url,
             headers=headers,
             cookies=prepared.config.get("cookies"),
             timeout=prepared.timeout.to_httpx(),

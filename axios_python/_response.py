@@ -13,7 +13,7 @@ import json as jsonlib
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
@@ -46,6 +46,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Response"]
 
+_E = TypeVar("_E", bound=AxiosError)
+
 _JSON_TYPES = ("application/json", "application/problem+json")
 
 
@@ -57,7 +59,7 @@ def _is_json(content_type: str) -> bool:
 class _BodyPipeline:
     """Wire bytes in, decoded bytes out: deadline, decompression and size limit in one place."""
 
-    __slots__ = ("_decoder", "_deadline", "_limit", "_fast")
+    __slots__ = ("_deadline", "_decoder", "_fast", "_limit")
 
     def __init__(self, decoder: ContentDecoder, limit: SizeLimit, deadline: Deadline) -> None:
         self._decoder = decoder
@@ -174,7 +176,8 @@ class Response:
         """The redirect responses that led here, oldest first."""
         if self._history is None:
             self._history = [
-                Response(item, self._prepared, is_async=self._is_async) for item in self._raw.history
+                Response(item, self._prepared, is_async=self._is_async)
+                for item in self._raw.history
             ]
             for item in self._history:
                 item._closed = True
@@ -283,7 +286,7 @@ class Response:
 
     # -- shared stream plumbing -----------------------------------------------------------
 
-    def _attach(self, error: AxiosError) -> AxiosError:
+    def _attach(self, error: _E) -> _E:
         if error.response is None:
             error.response = self
         if error.request is None:
@@ -299,7 +302,9 @@ class Response:
             kind = "an async" if self._is_async else "a sync"
             other = api[1:] if async_api else "a" + api
             raise self._attach(
-                StreamError(f"this response came from {kind} call; use {other}() instead of {api}()")
+                StreamError(
+                    f"this response came from {kind} call; use {other}() instead of {api}()"
+                )
             )
         if self._consumed:
             raise self._attach(
@@ -314,14 +319,15 @@ class Response:
             )
         self._consumed = True
         encoding = self._raw.headers.get("content-encoding")
-        decoder: ContentDecoder = IdentityDecoder() if api.endswith("raw") else decoder_for(encoding)
+        decoder: ContentDecoder = (
+            IdentityDecoder() if api.endswith("raw") else decoder_for(encoding)
+        )
         return _BodyPipeline(decoder, self._size_limit, self._deadline)
 
     def _error_from(self, exc: BaseException) -> AxiosError:
         expired = self._deadline.expired() or (self._watch is not None and self._watch.fired)
-        if isinstance(exc, AxiosError):
-            if isinstance(exc, DeadlineExceeded) or not expired:
-                return self._attach(exc)
+        if isinstance(exc, AxiosError) and (isinstance(exc, DeadlineExceeded) or not expired):
+            return self._attach(exc)
         return self._attach(
             map_exception(
                 exc,

@@ -1,0 +1,100 @@
+"""Shared helpers: run one scenario through the sync or the async API, on real servers."""
+
+from __future__ import annotations
+
+import asyncio
+import http.server
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+import axios_python
+
+
+@pytest.fixture(params=["sync", "async"])
+def mode(request: pytest.FixtureRequest) -> str:
+    """Every feature is checked through both the sync and the async entry points."""
+    return str(request.param)
+
+
+def send(
+    mode: str, method: str, url: str, api: Any = None, **options: Any
+) -> axios_python.Response:
+    """A buffered request through the sync or async API (async: on a fresh event loop)."""
+    target = api or axios_python.default_instance
+    if mode == "sync":
+        return target.request(method, url, **options)
+
+    async def go() -> axios_python.Response:
+        return await target.async_request(method, url, **options)
+
+    return asyncio.run(go())
+
+
+def stream(
+    mode: str,
+    url: str,
+    iterator: str,
+    *args: Any,
+    api: Any = None,
+    after: Callable[[axios_python.Response], Any] | None = None,
+    **options: Any,
+) -> list[Any]:
+    """Stream ``url`` and collect ``r.<iterator>(*args)`` (``a<iterator>`` for async)."""
+    target = api or axios_python.default_instance
+    if mode == "sync":
+        with target.get(url, stream=True, **options) as r:
+            items = list(getattr(r, iterator)(*args))
+            if after:
+                after(r)
+            return items
+
+    async def go() -> list[Any]:
+        async with target.async_get(url, stream=True, **options) as r:
+            items = [item async for item in getattr(r, "a" + iterator)(*args)]
+            if after:
+                after(r)
+            return items
+
+    return asyncio.run(go())
+
+
+def raises_in(mode: str, exc: type[BaseException], method: str, url: str, **options: Any) -> Any:
+    """Assert the request fails with ``exc`` and return the ExceptionInfo."""
+    with pytest.raises(exc) as info:
+        send(mode, method, url, **options)
+    return info
+
+
+class _KeepAliveHandler(http.server.BaseHTTPRequestHandler):
+    """HTTP/1.1 with keep-alive (werkzeug's test server closes every connection)."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        size = int(self.path.rsplit("/", 1)[-1]) if self.path.startswith("/bytes/") else 4
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(size))
+        self.end_headers()
+        block = b"x" * 65536
+        while size > 0:
+            self.wfile.write(block[: min(size, len(block))])
+            size -= len(block)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def keepalive_url() -> Iterator[str]:
+    """Base URL of a keep-alive server: GET /bytes/<n> returns n bytes, anything else 4."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _KeepAliveHandler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
