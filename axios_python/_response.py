@@ -382,7 +382,10 @@ class Response:
             raise
         except Exception as exc:
             self.close()
-            raise self._error_from(exc) from exc
+            error = self._error_from(exc)
+            if error is exc:
+                raise
+            raise error from exc
 
     def _iter_decoded(self, api: str) -> Iterator[bytes]:
         pipeline = self._start_stream(api)
@@ -420,17 +423,19 @@ class Response:
         check_chunk_size(chunk_size)
         decoder = TextDecoder(self.encoding)
         chunker = TextChunker(chunk_size)
-        for data in self.iter_bytes():
-            yield from chunker.feed(decoder.feed(data))
-        yield from chunker.feed(decoder.flush())
-        yield from chunker.flush()
+        with self._guard():
+            for data in self.iter_bytes():
+                yield from chunker.feed(decoder.feed(data))
+            yield from chunker.feed(decoder.flush())
+            yield from chunker.flush()
 
     def iter_lines(self, max_line_length: int | None = None) -> Iterator[str]:
         """Lines without their endings (``\\n``, ``\\r\\n`` or ``\\r``), each bounded in length."""
         splitter = LineSplitter(self._line_bound(max_line_length))
-        for text in self.iter_text():
-            yield from splitter.feed(text)
-        yield from splitter.flush()
+        with self._guard():
+            for text in self.iter_text():
+                yield from splitter.feed(text)
+            yield from splitter.flush()
 
     def _line_bound(self, max_line_length: int | None) -> int:
         if max_line_length is not None:
@@ -478,7 +483,10 @@ class Response:
             raise
         except Exception as exc:
             await self.aclose()
-            raise self._error_from(exc) from exc
+            error = self._error_from(exc)
+            if error is exc:
+                raise
+            raise error from exc
 
     async def _aiter_decoded(self, api: str) -> AsyncIterator[bytes]:
         pipeline = self._start_stream(api)
@@ -524,21 +532,23 @@ class Response:
         check_chunk_size(chunk_size)
         decoder = TextDecoder(self.encoding)
         chunker = TextChunker(chunk_size)
-        async for data in self.aiter_bytes():
-            for piece in chunker.feed(decoder.feed(data)):
+        async with self._aguard():
+            async for data in self.aiter_bytes():
+                for piece in chunker.feed(decoder.feed(data)):
+                    yield piece
+            for piece in chunker.feed(decoder.flush()):
                 yield piece
-        for piece in chunker.feed(decoder.flush()):
-            yield piece
-        for piece in chunker.flush():
-            yield piece
+            for piece in chunker.flush():
+                yield piece
 
     async def aiter_lines(self, max_line_length: int | None = None) -> AsyncIterator[str]:
         splitter = LineSplitter(self._line_bound(max_line_length))
-        async for text in self.aiter_text():
-            for line in splitter.feed(text):
+        async with self._aguard():
+            async for text in self.aiter_text():
+                for line in splitter.feed(text):
+                    yield line
+            for line in splitter.flush():
                 yield line
-        for line in splitter.flush():
-            yield line
 
     async def aread(self) -> bytes:
         if self._content is None:

@@ -80,9 +80,12 @@ class _KeepAliveHandler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(size))
         self.end_headers()
         block = b"x" * 65536
-        while size > 0:
-            self.wfile.write(block[: min(size, len(block))])
-            size -= len(block)
+        try:
+            while size > 0:
+                self.wfile.write(block[: min(size, len(block))])
+                size -= len(block)
+        except (BrokenPipeError, ConnectionResetError):  # the client left early: fine
+            self.close_connection = True
 
     def log_message(self, *args: Any) -> None:
         pass

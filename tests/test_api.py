@@ -303,7 +303,7 @@ def test_connect_timeout_is_also_a_builtin_timeout_error(mode: str) -> None:
             s.setblocking(False)
             s.connect_ex(server.getsockname())
             fillers.append(s)
-        url = "http://127.0.0.1:%d/" % server.getsockname()[1]
+        url = f"http://127.0.0.1:{server.getsockname()[1]}/"
         with pytest.raises(TimeoutError) as info:
             send(mode, "GET", url, timeout=axios_python.Timeout(connect=0.3, read=5))
         assert isinstance(info.value, axios_python.TimeoutError)
