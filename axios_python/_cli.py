@@ -93,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Command-line tools for axios_python, an axios-style HTTP client on httpx.",
     )
     parser.add_argument("--version", action="version", version=f"axios-python {__version__}")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     for command in COMMANDS:
         sub = subparsers.add_parser(
             command.name, help=command.help, description=command.description
@@ -107,6 +107,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv`` (default: ``sys.argv[1:]``), run the subcommand, return its exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return 2
     run: Callable[[argparse.Namespace], int] = args._run
     try:
         return run(args)

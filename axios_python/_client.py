@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import http.cookiejar
-import sys
 import threading
 import time
 import weakref
@@ -31,8 +30,8 @@ from ._config import (
     merge_config,
     prepare,
 )
-from ._deadline import Deadline
-from ._exceptions import AxiosError, InvalidOptionError, map_exception
+from ._deadline import Deadline, before_deadline, deadline_scope
+from ._exceptions import AxiosError, InvalidOptionError, is_from_below, map_exception
 from ._pipeline import build_request, check_status, client_key, client_kwargs
 from ._response import Response
 
@@ -217,14 +216,18 @@ class Axios:
         deadline = Deadline(prepared.timeout.total)
         started = time.perf_counter()
         try:
-            raw = client.send(
-                request,
-                stream=True,
-                auth=prepared.config.get("auth"),
-                follow_redirects=prepared.follow_redirects,
-            )
+            with deadline_scope(deadline):
+                raw = client.send(
+                    request,
+                    stream=True,
+                    auth=prepared.config.get("auth"),
+                    follow_redirects=prepared.follow_redirects,
+                )
         except Exception as exc:
-            raise _send_error(exc, prepared, request, deadline) from exc
+            error = _send_error(exc, prepared, request, deadline)
+            if error is exc:
+                raise
+            raise error from exc
         response = Response(
             raw,
             prepared,
@@ -261,9 +264,12 @@ class Axios:
                 auth=prepared.config.get("auth"),
                 follow_redirects=prepared.follow_redirects,
             )
-            raw = await _within(send, deadline)
+            raw = await before_deadline(deadline, send)
         except Exception as exc:
-            raise _send_error(exc, prepared, request, deadline) from exc
+            error = _send_error(exc, prepared, request, deadline)
+            if error is exc:
+                raise
+            raise error from exc
         response = Response(
             raw,
             prepared,
@@ -359,23 +365,10 @@ async def _close_at_loop_shutdown(
         clients.clear()
 
 
-async def _within(
-    awaitable: Coroutine[Any, Any, httpx.Response], deadline: Deadline
-) -> httpx.Response:
-    """Await the response head, cut off at the ``total`` deadline if there is one."""
-    remaining = deadline.remaining()
-    if remaining is None:
-        return await awaitable
-    if sys.version_info >= (3, 11):
-        async with asyncio.timeout(remaining):
-            return await awaitable
-    return await asyncio.wait_for(awaitable, remaining)  # pragma: no cover - Python 3.10
-
-
 def _send_error(
     exc: BaseException, prepared: Prepared, request: httpx.Request, deadline: Deadline
-) -> AxiosError:
-    if isinstance(exc, AxiosError):
+) -> BaseException:
+    if isinstance(exc, AxiosError) or not is_from_below(exc):
         return exc
     return map_exception(
         exc,

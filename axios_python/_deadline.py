@@ -2,9 +2,9 @@
 
 httpx's timeouts are per operation, and httpcore reads its read timeout once per body, so
 a server that drips a byte every 200 ms never trips one. Two cheap mechanisms close the gap:
-every wire chunk checks the clock, and a watchdog shuts the socket down at the deadline so
-that a read blocked on a stalled server returns at once. Sync exchanges share one watchdog
-thread; async ones use a timer on their own event loop.
+every wire chunk checks the clock, and each wait is cut off at the deadline: in sync code by
+clamping every socket operation's timeout (plus, for transports we did not build, a watchdog
+thread that shuts the socket down), in async code by asyncio's own timeout around each read.
 """
 
 from __future__ import annotations
@@ -14,12 +14,26 @@ import contextlib
 import heapq
 import itertools
 import socket
+import sys
 import threading
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any, TypeVar
 
-__all__ = ["Deadline", "Watch", "shutdown_socket_of"]
+import httpcore
+import httpx
+
+__all__ = [
+    "Deadline",
+    "Watch",
+    "arm_sync",
+    "before_deadline",
+    "deadline_scope",
+    "deadline_transport",
+    "shutdown_socket_of",
+]
+
+_T = TypeVar("_T")
 
 
 class Deadline:
@@ -124,19 +138,108 @@ def arm_sync(deadline: Deadline, action: Callable[[], None]) -> Watch | None:
     return _WATCHDOG.arm(deadline.at, action)
 
 
-def arm_async(deadline: Deadline, action: Callable[[], None]) -> Watch | None:
+async def before_deadline(deadline: Deadline, awaitable: Awaitable[_T]) -> _T:
+    """Await ``awaitable``, cancelled at the deadline (asyncio's own timeout, no thread)."""
+    remaining = deadline.remaining()
+    if remaining is None:
+        return await awaitable
+    if sys.version_info >= (3, 11):
+        async with asyncio.timeout(remaining):
+            return await awaitable
+    return await asyncio.wait_for(awaitable, remaining)  # pragma: no cover - Python 3.10
+
+
+# -- sync: every blocking socket operation waits at most until the current deadline --------
+#
+# httpcore reads its timeouts once per phase, so a response head or body that drips in
+# slowly never trips one. Our sync transport wraps httpcore's network backend so that each
+# connect, read and write is clamped to the deadline of the exchange running in this thread.
+
+_current = threading.local()
+
+
+@contextlib.contextmanager
+def deadline_scope(deadline: Deadline) -> Iterator[None]:
+    """Within this block, socket waits in this thread end at ``deadline``."""
     if deadline.at is None:
-        return None
+        yield
+        return
+    previous = getattr(_current, "at", None)
+    _current.at = deadline.at
     try:
-        loop = asyncio.get_running_loop()
-    except RuntimeError:  # pragma: no cover - another async library: rely on chunk checks
-        return None
-    watch = Watch()
+        yield
+    finally:
+        _current.at = previous
 
-    def fire() -> None:
-        watch.fired = True
-        action()
 
-    handle = loop.call_later(max(0.0, deadline.at - time.monotonic()), fire)
-    watch._cancel = handle.cancel
-    return watch
+def _clamp(timeout: float | None) -> float | None:
+    at: float | None = getattr(_current, "at", None)
+    if at is None:
+        return timeout
+    remaining = max(at - time.monotonic(), 0.0001)
+    return remaining if timeout is None else min(timeout, remaining)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, _clamp(timeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, _clamp(timeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(
+        self,
+        ssl_context: Any,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, _clamp(timeout)))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    def __init__(self, inner: httpcore.NetworkBackend) -> None:
+        self._inner = inner
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.NetworkStream:
+        stream = self._inner.connect_tcp(host, port, _clamp(timeout), local_address, socket_options)
+        return _DeadlineStream(stream)
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Any = None
+    ) -> httpcore.NetworkStream:
+        return _DeadlineStream(
+            self._inner.connect_unix_socket(path, _clamp(timeout), socket_options)
+        )
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+def deadline_transport(**kwargs: Any) -> httpx.HTTPTransport:
+    """httpx's own sync transport, with socket waits clamped to the running deadline.
+
+    Falls back to the plain transport (deadline enforced by chunk checks and the watchdog
+    alone) if httpcore's pool ever stops exposing its network backend.
+    """
+    transport = httpx.HTTPTransport(**kwargs)
+    pool = getattr(transport, "_pool", None)
+    backend = getattr(pool, "_network_backend", None)
+    if isinstance(backend, httpcore.NetworkBackend):
+        pool._network_backend = _DeadlineBackend(backend)  # type: ignore[union-attr]
+    return transport

@@ -345,7 +345,7 @@ def run_demo(
         header = _row(tuple(name for name, _, _ in _COLUMNS))
         say(header)
         say("-" * len(header))
-        api = create(timeout=60)
+        api = create(timeout=60, trust_env=False)  # 127.0.0.1: no proxy, no .netrc
         sync_read = f"iter_bytes({chunk_size})"
         async_read = f"aiter_bytes({chunk_size})"
 
@@ -425,5 +425,5 @@ def _memory_verdict(results: list[RunResult], size: int, say: Callable[[str], No
             "with the body, it is NOT flat"
         )
         return 1
-    say(f"{summary} -> memory stays flat: the body streams through, it is never held in memory")
+    say(f"{summary} -> memory stays flat: the body streams through, never held in memory")
     return 0

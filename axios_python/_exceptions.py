@@ -41,6 +41,7 @@ import builtins
 import math
 from typing import TYPE_CHECKING, Any
 
+import h11
 import httpx
 
 if TYPE_CHECKING:
@@ -267,9 +268,31 @@ _HTTPX_TO_OURS: tuple[tuple[type[BaseException], type[AxiosError]], ...] = (
     (httpx.StreamClosed, StreamClosed),
     (httpx.NetworkError, NetworkError),
     (httpx.TransportError, NetworkError),
+    (h11.LocalProtocolError, LocalProtocolError),
+    (h11.RemoteProtocolError, RemoteProtocolError),
     (builtins.TimeoutError, TimeoutError),
     (OSError, NetworkError),
 )
+
+
+_FROM_BELOW: tuple[type[BaseException], ...] = (
+    httpx.HTTPError,
+    httpx.InvalidURL,
+    httpx.StreamError,
+    httpx.CookieConflict,
+    h11.ProtocolError,
+    OSError,
+    builtins.TimeoutError,
+)
+
+
+def is_from_below(exc: BaseException) -> bool:
+    """True for errors of the HTTP stack (httpx, h11, sockets), which must become ours.
+
+    Anything else (an exception from the caller's own upload iterator, auth callable or
+    ``validate_status``) is the caller's, and passes through unchanged.
+    """
+    return isinstance(exc, _FROM_BELOW)
 
 
 def map_exception(
@@ -311,7 +334,18 @@ def map_exception(
     return AxiosError(f"{type(exc).__name__}: {message}", **kwargs)
 
 
+_PROTOCOL_HINTS: tuple[tuple[str, str], ...] = (
+    ("peer closed connection without sending complete message body", "response body truncated"),
+    ("receive buffer too long", "the response head is too large (over 100 KiB) or never ends"),
+    ("illegal status line", "the server sent a garbage status line"),
+    ("chunk", "bad chunked framing in the response body"),
+    ("server disconnected without sending a response", "the server closed without responding"),
+)
+
+
 def _explain_protocol_error(message: str) -> str:
-    if "peer closed connection without sending complete message body" in message:
-        return f"response body truncated: {message}"
+    lowered = message.lower()
+    for needle, hint in _PROTOCOL_HINTS:
+        if needle in lowered:
+            return f"{hint}: {message}"
     return f"the server broke HTTP/1.1: {message}"

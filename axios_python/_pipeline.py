@@ -16,6 +16,7 @@ from typing import Any, Final
 import httpx
 
 from ._config import Prepared
+from ._deadline import deadline_transport
 from ._exceptions import InvalidOptionError
 from ._response import Response, status_error
 
@@ -148,10 +149,15 @@ def build_request(
             # As axios: params are appended to any query already in the URL, never replace it.
             query = httpx.QueryParams([*url.params.multi_items(), *prepared.params])
             url = url.copy_with(params=query)
+        header_pairs = [
+            (name, item)
+            for name, value in headers.items()
+            for item in (value if isinstance(value, list) else [value])
+        ]
         return client.build_request(
             prepared.method,
             url,
-            headers=headers,
+            headers=header_pairs,
             cookies=prepared.config.get("cookies"),
             timeout=prepared.timeout.to_httpx(),
             **arguments,
@@ -182,6 +188,13 @@ def client_kwargs(options: tuple[tuple[str, Any], ...], *, is_async: bool) -> di
                 f"httpx.{wanted.__name__} (transports are per kind in httpx)"
             )
         kwargs["transport"] = transport
+    elif not is_async:
+        kwargs["transport"] = deadline_transport(
+            verify=opts["verify"],
+            cert=opts["cert"],
+            http2=opts["http2"],
+            trust_env=opts["trust_env"],
+        )
     return kwargs
 
 

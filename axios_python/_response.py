@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
-from ._deadline import Deadline, Watch, arm_async, arm_sync, shutdown_socket_of
+from ._deadline import (
+    Deadline,
+    Watch,
+    arm_sync,
+    before_deadline,
+    deadline_scope,
+    shutdown_socket_of,
+)
 from ._decoders import (
     ByteChunker,
     ContentDecoder,
@@ -38,6 +45,7 @@ from ._exceptions import (
     StreamClosed,
     StreamConsumed,
     StreamError,
+    is_from_below,
     map_exception,
 )
 
@@ -270,9 +278,11 @@ class Response:
                 return None
             try:
                 return jsonlib.loads(self._content)
-            except (ValueError, UnicodeDecodeError):
+            except (ValueError, UnicodeDecodeError) as exc:
                 if kind == "json":
-                    raise
+                    raise self._attach(
+                        JSONDecodeError(f"response_type='json' but the body is not JSON: {exc}")
+                    ) from exc
                 return self.text
         if kind == "text" or content_type.lower().startswith("text/"):
             return self.text
@@ -324,8 +334,21 @@ class Response:
         )
         return _BodyPipeline(decoder, self._size_limit, self._deadline)
 
-    def _error_from(self, exc: BaseException) -> AxiosError:
-        expired = self._deadline.expired() or (self._watch is not None and self._watch.fired)
+    def _deadline_struck(self) -> bool:
+        return self._deadline.expired() or (self._watch is not None and self._watch.fired)
+
+    def _check_ended_in_time(self) -> None:
+        """A body that 'ended' because the watchdog shut the socket is not a complete body."""
+        if self._watch is not None and self._watch.fired:
+            raise DeadlineExceeded(
+                f"total timeout of {self._deadline.total:g} s exceeded while reading the body"
+            )
+
+    def _error_from(self, exc: BaseException) -> BaseException:
+        """Ours for errors from the HTTP stack; the caller's own exceptions pass unchanged."""
+        if not isinstance(exc, AxiosError) and not is_from_below(exc):
+            return exc
+        expired = self._deadline_struck()
         if isinstance(exc, AxiosError) and (isinstance(exc, DeadlineExceeded) or not expired):
             return self._attach(exc)
         return self._attach(
@@ -391,8 +414,18 @@ class Response:
         pipeline = self._start_stream(api)
         with self._guard():
             self._arm(arm_sync)
-            for raw in self._raw.iter_raw():
-                yield from pipeline.feed(raw)
+            raw_chunks = self._raw.iter_raw()
+            if self._deadline.at is None:
+                for raw in raw_chunks:
+                    yield from pipeline.feed(raw)
+            else:
+                while True:
+                    with deadline_scope(self._deadline):
+                        wire = next(raw_chunks, None)
+                    if wire is None:
+                        break
+                    yield from pipeline.feed(wire)
+            self._check_ended_in_time()
             yield from pipeline.flush()
         self.close()
 
@@ -491,10 +524,20 @@ class Response:
     async def _aiter_decoded(self, api: str) -> AsyncIterator[bytes]:
         pipeline = self._start_stream(api)
         async with self._aguard():
-            self._arm(arm_async)
-            async for raw in self._raw.aiter_raw():
-                for piece in pipeline.feed(raw):
-                    yield piece
+            raw_chunks = self._raw.aiter_raw()
+            if self._deadline.at is None:
+                async for raw in raw_chunks:
+                    for piece in pipeline.feed(raw):
+                        yield piece
+            else:
+                while True:
+                    try:
+                        wire = await before_deadline(self._deadline, raw_chunks.__anext__())
+                    except StopAsyncIteration:
+                        break
+                    for piece in pipeline.feed(wire):
+                        yield piece
+            self._check_ended_in_time()
             for piece in pipeline.flush():
                 yield piece
         await self.aclose()
