@@ -16,6 +16,7 @@ from typing import Any, Final, TypedDict
 import httpx
 
 from ._exceptions import InvalidOptionError, InvalidURL
+from ._version import __version__
 
 __all__ = ["DEFAULT_MAX_LINE_LENGTH", "Prepared", "RequestOptions", "Timeout"]
 
@@ -175,7 +176,10 @@ OPTION_NAMES: Final = frozenset(RequestOptions.__annotations__)
 
 LIBRARY_DEFAULTS: Final[dict[str, Any]] = {
     "method": "GET",
-    "headers": {"Accept": "application/json, text/plain, */*"},
+    "headers": {
+        "Accept": "application/json, text/plain, */*",
+        "User-Agent": f"axios-python/{__version__}",
+    },
     "timeout": Timeout(),
     "follow_redirects": True,
     "max_redirects": 20,

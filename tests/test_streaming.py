@@ -85,7 +85,9 @@ def test_iter_bytes_decodes_and_iter_raw_does_not(mode: str, gzip_url: str) -> N
         ("deflate", __import__("zlib").compress),
     ],
 )
-def test_optional_encodings(mode: str, httpserver: HTTPServer, encoding: str, compress: Any) -> None:
+def test_optional_encodings(
+    mode: str, httpserver: HTTPServer, encoding: str, compress: Any
+) -> None:
     httpserver.expect_request("/enc").respond_with_data(
         compress(PAYLOAD), headers={"Content-Encoding": encoding}
     )
@@ -136,7 +138,9 @@ def test_iter_lines_refuses_an_endless_line(mode: str, httpserver: HTTPServer) -
 
 
 def test_max_line_length_per_call(mode: str, httpserver: HTTPServer) -> None:
-    httpserver.expect_request("/long").respond_with_data("a" * 300 + "\nb", content_type="text/plain")
+    httpserver.expect_request("/long").respond_with_data(
+        "a" * 300 + "\nb", content_type="text/plain"
+    )
     with pytest.raises(axios_python.LineTooLong):
         stream(mode, httpserver.url_for("/long"), "iter_lines", 100)
     assert stream(mode, httpserver.url_for("/long"), "iter_lines", 300) == ["a" * 300, "b"]
@@ -236,9 +240,11 @@ def test_sync_iterators_on_async_responses_say_what_to_use(bytes_url: str) -> No
                 r.close()
 
     asyncio.run(go())
-    with axios_python.get(bytes_url, stream=True) as r:
-        with pytest.raises(StreamError, match=r"iter_bytes\(\)"):
-            asyncio.run(r.aiter_bytes().__anext__())
+    with (
+        axios_python.get(bytes_url, stream=True) as r,
+        pytest.raises(StreamError, match=r"iter_bytes\(\)"),
+    ):
+        asyncio.run(r.aiter_bytes().__anext__())
 
 
 def idle_connections(api: axios_python.Axios, mode: str) -> list[Any]:
