@@ -7,9 +7,11 @@ and check a response's status. The instance (``_client``) calls these around its
 
 from __future__ import annotations
 
+import functools
 import inspect
 import io
 import os
+import ssl
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
 from typing import Any, Final
 
@@ -166,13 +168,39 @@ def build_request(
         raise InvalidOptionError(f"cannot build the request: {exc}") from exc
 
 
+@functools.lru_cache(maxsize=32)
+def _ssl_context(verify: Any, cert: Any, trust_env: bool) -> ssl.SSLContext:
+    """One TLS context per (verify, cert, trust_env), shared by every client that wants it.
+
+    Loading the CA bundle costs ~25 ms; without this cache every new event loop (each
+    ``asyncio.run``) would pay it again for its fresh ``AsyncClient``.
+    """
+    context = httpx.create_ssl_context(verify=verify, trust_env=trust_env)
+    if isinstance(cert, str):
+        context.load_cert_chain(cert)
+    elif cert:
+        context.load_cert_chain(*cert)
+    return context
+
+
+def tls_context(verify: Any, cert: Any, trust_env: bool) -> ssl.SSLContext:
+    if isinstance(verify, ssl.SSLContext):
+        return verify
+    try:
+        return _ssl_context(verify, cert, trust_env)
+    except TypeError:  # an unhashable cert description: build it uncached
+        return _ssl_context.__wrapped__(verify, cert, trust_env)
+    except (OSError, ssl.SSLError) as exc:
+        raise InvalidOptionError(f"cannot load TLS settings verify={verify!r}: {exc}") from exc
+
+
 def client_kwargs(options: tuple[tuple[str, Any], ...], *, is_async: bool) -> dict[str, Any]:
     """httpx client arguments for one set of client-level options."""
     opts = dict(options)
     transport = opts.pop("transport")
+    context = tls_context(opts["verify"], opts["cert"], opts["trust_env"])
     kwargs: dict[str, Any] = {
-        "verify": opts["verify"],
-        "cert": opts["cert"],
+        "verify": context,
         "http2": opts["http2"],
         "trust_env": opts["trust_env"],
         "max_redirects": opts["max_redirects"],
@@ -190,8 +218,7 @@ def client_kwargs(options: tuple[tuple[str, Any], ...], *, is_async: bool) -> di
         kwargs["transport"] = transport
     elif not is_async:
         kwargs["transport"] = deadline_transport(
-            verify=opts["verify"],
-            cert=opts["cert"],
+            verify=context,
             http2=opts["http2"],
             trust_env=opts["trust_env"],
         )

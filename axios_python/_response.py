@@ -9,6 +9,7 @@ async iterators below are thin loops over the same pipeline; only the source of 
 from __future__ import annotations
 
 import datetime
+import io
 import json as jsonlib
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -479,7 +480,10 @@ class Response:
     def read(self) -> bytes:
         """Read the rest of the body into memory (bounded by ``max_content_length``)."""
         if self._content is None:
-            self._content = b"".join(self._iter_decoded("read"))
+            buffer = io.BytesIO()  # getvalue() hands over its buffer: no second full copy
+            for piece in self._iter_decoded("read"):
+                buffer.write(piece)
+            self._content = buffer.getvalue()
         return self._content
 
     def close(self) -> None:
@@ -595,7 +599,10 @@ class Response:
 
     async def aread(self) -> bytes:
         if self._content is None:
-            self._content = b"".join([piece async for piece in self._aiter_decoded("aread")])
+            buffer = io.BytesIO()
+            async for piece in self._aiter_decoded("aread"):
+                buffer.write(piece)
+            self._content = buffer.getvalue()
         return self._content
 
     async def aclose(self) -> None:
