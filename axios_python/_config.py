@@ -7,6 +7,7 @@ edited live; ``prepare`` turns the merged dict into a checked, frozen ``Prepared
 from __future__ import annotations
 
 import difflib
+import functools
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -314,7 +315,9 @@ def join_url(base_url: str | None, url: str | httpx.URL | None) -> str:
     return base_url.rstrip("/") + "/" + text.lstrip("/")
 
 
+@functools.lru_cache(maxsize=512)
 def _check_url(url: str) -> httpx.URL:
+    """Parse and check a URL; cached, since APIs call the same few URLs over and over."""
     try:
         parsed = httpx.URL(url)
     except (httpx.InvalidURL, TypeError, ValueError) as exc:
