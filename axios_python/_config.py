@@ -334,16 +334,25 @@ def _check_url(url: str) -> httpx.URL:
 
 def _check_headers(headers: Mapping[str, Any]) -> None:
     for name, value in headers.items():
-        text_name = name.decode("latin-1") if isinstance(name, bytes) else str(name)
-        if not _TOKEN.match(text_name):
-            raise InvalidOptionError(f"invalid header name {text_name!r}")
         for item in value if isinstance(value, list) else [value]:
-            text = item.decode("latin-1") if isinstance(item, bytes) else str(item)
-            if _BAD_HEADER_VALUE.search(text):
-                raise InvalidOptionError(
-                    f"header {text_name!r} has a CR, LF or NUL in its value {text!r} "
-                    "(that would let a value inject headers)"
-                )
+            if isinstance(name, str) and isinstance(item, str):
+                _check_header(name, item)
+            else:
+                _check_header.__wrapped__(name, item)
+
+
+@functools.lru_cache(maxsize=1024)
+def _check_header(name: str | bytes, value: object) -> None:
+    """One header pair; cached, since the same defaults are sent with every request."""
+    text_name = name.decode("latin-1") if isinstance(name, bytes) else str(name)
+    if not _TOKEN.match(text_name):
+        raise InvalidOptionError(f"invalid header name {text_name!r}")
+    text = value.decode("latin-1") if isinstance(value, bytes) else str(value)
+    if _BAD_HEADER_VALUE.search(text):
+        raise InvalidOptionError(
+            f"header {text_name!r} has a CR, LF or NUL in its value {text!r} "
+            "(that would let a value inject headers)"
+        )
 
 
 def _check_positive_int(name: str, value: object, *, allow_none: bool, minimum: int = 1) -> None:
@@ -378,7 +387,9 @@ def prepare(config: dict[str, Any]) -> Prepared:
     if not isinstance(method, str) or not _TOKEN.match(method):
         raise InvalidOptionError(f"invalid HTTP method {method!r}: it must be a single token")
     url = _check_url(join_url(config.get("base_url"), config.get("url")))
-    headers = merge_headers(config.get("headers"))
+    headers = config.get("headers")
+    if not isinstance(headers, dict):  # merge_config leaves a merged dict; normalise others
+        headers = merge_headers(headers)
     _check_headers(headers)
     timeout = Timeout.coerce(config.get("timeout", LIBRARY_DEFAULTS["timeout"]))
     response_type = config.get("response_type", "auto")
