@@ -27,6 +27,7 @@ from ._config import (
     Prepared,
     RequestOptions,
     check_option_names,
+    merge_call,
     merge_config,
     prepare,
 )
@@ -132,7 +133,7 @@ class Axios:
             call["method"] = method
         if url is not None:
             call["url"] = url
-        return prepare(merge_config(self.defaults, call))
+        return prepare(merge_call(self.defaults, call))
 
     # -- httpx clients --------------------------------------------------------------------
 

@@ -56,7 +56,7 @@ class Timeout:
     the request to the last body byte, including the time the caller spends iterating.
     """
 
-    __slots__ = ("connect", "pool", "read", "total", "write")
+    __slots__ = ("_httpx", "connect", "pool", "read", "total", "write")
 
     def __init__(
         self,
@@ -73,11 +73,26 @@ class Timeout:
                 value = default if isinstance(timeout, _Unset) else timeout
             return _check_seconds(name, value)
 
-        self.connect = pick("connect", connect, DEFAULT_TIMEOUT_SECONDS["connect"])
-        self.read = pick("read", read, DEFAULT_TIMEOUT_SECONDS["read"])
-        self.write = pick("write", write, DEFAULT_TIMEOUT_SECONDS["write"])
-        self.pool = pick("pool", pool, DEFAULT_TIMEOUT_SECONDS["pool"])
-        self.total = _check_seconds("total", total)
+        values = {
+            "connect": pick("connect", connect, DEFAULT_TIMEOUT_SECONDS["connect"]),
+            "read": pick("read", read, DEFAULT_TIMEOUT_SECONDS["read"]),
+            "write": pick("write", write, DEFAULT_TIMEOUT_SECONDS["write"]),
+            "pool": pick("pool", pool, DEFAULT_TIMEOUT_SECONDS["pool"]),
+            "total": _check_seconds("total", total),
+            "_httpx": None,
+        }
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
+
+    connect: float | None
+    read: float | None
+    write: float | None
+    pool: float | None
+    total: float | None
+    _httpx: httpx.Timeout | None
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("Timeout is immutable: make a new one, e.g. Timeout(read=5)")
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Timeout) and self._astuple() == other._astuple()
@@ -96,18 +111,22 @@ class Timeout:
 
     def to_httpx(self) -> httpx.Timeout:
         """Phase timeouts for httpx, each clamped to ``total`` so no single wait outlives it."""
+        if self._httpx is not None:
+            return self._httpx
 
         def clamp(value: float | None) -> float | None:
             if self.total is None:
                 return value
             return self.total if value is None else min(value, self.total)
 
-        return httpx.Timeout(
+        converted = httpx.Timeout(
             connect=clamp(self.connect),
             read=clamp(self.read),
             write=clamp(self.write),
             pool=clamp(self.pool),
         )
+        object.__setattr__(self, "_httpx", converted)  # immutable, so the cache stays right
+        return converted
 
     @classmethod
     def coerce(cls, value: object) -> Timeout:
@@ -273,6 +292,17 @@ def merge_params(*levels: Any) -> list[tuple[str, Any]]:
             else:
                 merged[name].append(value)
     return [(name, value) for name, values in merged.items() for value in values]
+
+
+_MERGED_KEYS: Final = frozenset({"headers", "params", "allow_redirects"})
+
+
+def merge_call(defaults: dict[str, Any], call: dict[str, Any]) -> dict[str, Any]:
+    """``merge_config(defaults, call)``, with a fast path for the common call that sets no
+    headers or params (the defaults are already merged, so a shallow update is exact)."""
+    if _MERGED_KEYS.isdisjoint(call):
+        return {**defaults, **call}
+    return merge_config(defaults, call)
 
 
 def merge_config(*levels: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -413,7 +413,7 @@ class Response:
 
     def _iter_decoded(self, api: str) -> Iterator[bytes]:
         pipeline = self._start_stream(api)
-        with self._guard():
+        with self._guard():  # a plain try would save ~1 us a request; clarity wins here
             self._arm(arm_sync)
             raw_chunks = self._raw.iter_raw()
             if self._deadline.at is None:
