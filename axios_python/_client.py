@@ -31,7 +31,7 @@ from ._config import (
     merge_config,
     prepare,
 )
-from ._deadline import Deadline, before_deadline, deadline_scope
+from ._deadline import Deadline, before_deadline, clamp_socket_waits, deadline_scope
 from ._exceptions import AxiosError, InvalidOptionError, is_from_below, map_exception
 from ._pipeline import build_request, check_status, client_key, client_kwargs
 from ._response import Response
@@ -143,7 +143,10 @@ class Axios:
         return kwargs
 
     def _sync_client(self, prepared: Prepared) -> httpx.Client:
-        key = client_key(prepared.client_options)
+        # Exchanges with a total deadline get a pool whose sockets clamp every wait to it;
+        # the rest skip that per-read cost.
+        clamped = prepared.timeout.total is not None and prepared.transport is None
+        key = (*client_key(prepared.client_options), clamped)
         client = self._clients.get(key)
         if client is None:
             kwargs = client_kwargs(prepared.client_options, is_async=False)
@@ -151,6 +154,8 @@ class Axios:
                 client = self._clients.get(key)
                 if client is None:
                     client = _make_client(httpx.Client, self._client_options(kwargs))
+                    if clamped:
+                        clamp_socket_waits(client)
                     self._clients[key] = client
         return client
 

@@ -410,6 +410,11 @@ class Prepared:
     validate_status: Callable[[int], bool] | None
     client_options: tuple[tuple[str, Any], ...]
 
+    @property
+    def transport(self) -> Any:
+        """The caller's own transport, if any (we never alter one we did not build)."""
+        return dict(self.client_options)["transport"]
+
 
 def prepare(config: dict[str, Any]) -> Prepared:
     """Validate a merged config; every bad value is refused here, before any I/O."""

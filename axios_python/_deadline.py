@@ -29,7 +29,7 @@ __all__ = [
     "arm_sync",
     "before_deadline",
     "deadline_scope",
-    "deadline_transport",
+    "clamp_socket_waits",
     "shutdown_socket_of",
 ]
 
@@ -231,15 +231,19 @@ class _DeadlineBackend(httpcore.NetworkBackend):
         self._inner.sleep(seconds)
 
 
-def deadline_transport(**kwargs: Any) -> httpx.HTTPTransport:
-    """httpx's own sync transport, with socket waits clamped to the running deadline.
+def clamp_socket_waits(client: httpx.Client) -> None:
+    """Clamp every socket wait of this client's own transports to the running deadline.
 
-    Falls back to the plain transport (deadline enforced by chunk checks and the watchdog
-    alone) if httpcore's pool ever stops exposing its network backend.
+    The client keeps httpx's transports (so proxies from the environment still apply); we
+    only wrap the network backend of each httpcore pool. If httpcore ever stops exposing it,
+    the deadline is still enforced by chunk checks and the watchdog.
     """
-    transport = httpx.HTTPTransport(**kwargs)
-    pool = getattr(transport, "_pool", None)
-    backend = getattr(pool, "_network_backend", None)
-    if isinstance(backend, httpcore.NetworkBackend):
-        pool._network_backend = _DeadlineBackend(backend)  # type: ignore[union-attr]
-    return transport
+    transports = [getattr(client, "_transport", None)]
+    transports += list(getattr(client, "_mounts", {}).values())
+    for transport in transports:
+        pool = getattr(transport, "_pool", None)
+        backend = getattr(pool, "_network_backend", None)
+        if isinstance(backend, httpcore.NetworkBackend) and not isinstance(
+            backend, _DeadlineBackend
+        ):
+            pool._network_backend = _DeadlineBackend(backend)  # type: ignore[union-attr]

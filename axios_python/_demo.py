@@ -425,8 +425,11 @@ def run_demo(
 def _memory_verdict(results: list[RunResult], size: int, say: Callable[[str], None]) -> int:
     baseline = [r.peak_rss_kib for r in results if r.size == BASELINE_SIZE]
     big = [r.peak_rss_kib for r in results if r.size == size]
-    if size == BASELINE_SIZE:
-        say("the body is the baseline size: no memory growth to compare")
+    if size <= BASELINE_SIZE:
+        say(
+            f"the body is not bigger than the {format_size(BASELINE_SIZE)} baseline: "
+            "no memory growth to compare (try --size 1GiB)"
+        )
         return 0
     before = max((k for k in baseline if k is not None), default=None)
     after = max((k for k in big if k is not None), default=None)

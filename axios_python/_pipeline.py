@@ -18,7 +18,6 @@ from typing import Any, Final
 import httpx
 
 from ._config import Prepared
-from ._deadline import deadline_transport
 from ._exceptions import InvalidOptionError
 from ._response import Response, status_error
 
@@ -216,12 +215,6 @@ def client_kwargs(options: tuple[tuple[str, Any], ...], *, is_async: bool) -> di
                 f"httpx.{wanted.__name__} (transports are per kind in httpx)"
             )
         kwargs["transport"] = transport
-    elif not is_async:
-        kwargs["transport"] = deadline_transport(
-            verify=context,
-            http2=opts["http2"],
-            trust_env=opts["trust_env"],
-        )
     return kwargs
 
 

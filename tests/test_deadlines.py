@@ -83,3 +83,34 @@ def test_without_total_the_same_body_arrives_whole(mode: str) -> None:
     with RawServer(finite) as server:
         body, error, _ = fetch(mode, server.url, timeout=5)
     assert error is None and body == b"0123456789"
+
+
+def test_environment_proxies_apply_with_and_without_a_deadline(
+    mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Clamping socket waits must not cost the HTTP_PROXY set in the environment."""
+
+    def proxy(conn: Connection) -> None:
+        head = conn.read_head() or b""
+        body = b"via proxy " + head.split(b" ")[1]
+        conn.send(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+        conn.close()
+
+    with RawServer(proxy) as server:
+        monkeypatch.setenv("HTTP_PROXY", server.url)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        url = "http://example.invalid/x"
+        for timeout in (5, axios_python.Timeout(5, total=10)):
+            api = axios_python.create(timeout=timeout)
+            if mode == "sync":
+                body = api.get(url).content
+                api.close()
+            else:
+
+                async def go(api: axios_python.Axios = api) -> bytes:
+                    async with api:
+                        return (await api.async_get(url)).content
+
+                body = asyncio.run(go())
+            assert body == b"via proxy http://example.invalid/x"
