@@ -133,6 +133,15 @@ class Timeout:
         """Accept a number, ``(connect, read)``, ``Timeout``, ``httpx.Timeout`` or None."""
         if isinstance(value, Timeout):
             return value
+        if isinstance(value, (int, float, tuple)) and not isinstance(value, bool):
+            try:
+                return _coerce_cached(value)  # Timeout is immutable, so sharing is safe
+            except TypeError:  # an unhashable item inside a tuple
+                pass
+        return cls._coerce(value)
+
+    @classmethod
+    def _coerce(cls, value: object) -> Timeout:
         if value is None:
             return cls(None)
         if isinstance(value, httpx.Timeout):
@@ -151,6 +160,11 @@ class Timeout:
                 f"or None, got {value!r}"
             )
         return cls(_check_seconds("timeout", value))
+
+
+@functools.lru_cache(maxsize=64)
+def _coerce_cached(value: float | tuple[Any, ...]) -> Timeout:
+    return Timeout._coerce(value)
 
 
 DEFAULT_TIMEOUT_SECONDS: Final[dict[str, float | None]] = {
