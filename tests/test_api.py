@@ -363,3 +363,27 @@ def test_module_level_calls_do_not_share_cookies(httpserver: HTTPServer, echo_ur
     with axios_python.create() as session:
         session.get(httpserver.url_for("/set"))
         assert session.get(echo_url).data["cookies"] == {"sid": "secret"}
+
+
+def test_explicit_proxy_option(mode: str) -> None:
+    from rawserver import Connection, RawServer
+
+    def proxy(conn: Connection) -> None:
+        head = conn.read_head() or b""
+        body = b"proxied " + head.split(b" ")[1]
+        conn.send(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+        conn.close()
+
+    with RawServer(proxy) as server:
+        response = send(mode, "GET", "http://upstream.invalid/p", proxy=server.url, trust_env=False)
+    assert response.content == b"proxied http://upstream.invalid/p"
+
+
+def test_http2_without_its_extra_is_a_clear_option_error(mode: str) -> None:
+    try:
+        import h2  # noqa: F401
+    except ImportError:
+        with pytest.raises(axios_python.InvalidOptionError, match=r"axios-python\[http2\]"):
+            send(mode, "GET", f"http://127.0.0.1:{free_port()}/", http2=True)
+    else:  # pragma: no cover - with the extra installed, http2=True simply works
+        pytest.skip("h2 is installed")
