@@ -37,6 +37,7 @@ h11 or the socket layer escapes. The original error is chained as ``__cause__``.
 
 from __future__ import annotations
 
+import asyncio
 import builtins
 import math
 from typing import TYPE_CHECKING, Any
@@ -271,6 +272,7 @@ _HTTPX_TO_OURS: tuple[tuple[type[BaseException], type[AxiosError]], ...] = (
     (h11.LocalProtocolError, LocalProtocolError),
     (h11.RemoteProtocolError, RemoteProtocolError),
     (builtins.TimeoutError, TimeoutError),
+    (asyncio.TimeoutError, TimeoutError),  # a different class before Python 3.11
     (OSError, NetworkError),
 )
 
@@ -283,6 +285,7 @@ _FROM_BELOW: tuple[type[BaseException], ...] = (
     h11.ProtocolError,
     OSError,
     builtins.TimeoutError,
+    asyncio.TimeoutError,
 )
 
 
