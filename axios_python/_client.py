@@ -12,10 +12,8 @@ import asyncio
 import contextlib
 import http.cookiejar
 import threading
-import time
 import weakref
 from collections.abc import AsyncIterator, Coroutine, Generator, Mapping
-from datetime import timedelta
 from types import TracebackType
 from typing import Any
 
@@ -31,9 +29,9 @@ from ._config import (
     merge_config,
     prepare,
 )
-from ._deadline import Deadline, before_deadline, clamp_socket_waits, deadline_scope
-from ._exceptions import AxiosError, InvalidOptionError, is_from_below, map_exception
-from ._pipeline import build_request, check_status, client_key, client_kwargs
+from ._deadline import before_deadline, clamp_socket_waits, deadline_scope
+from ._exceptions import InvalidOptionError
+from ._pipeline import Exchange, build_request, check_status, client_key, client_kwargs
 from ._response import Response
 
 __all__ = ["Axios", "AxiosPython", "RequestContext"]
@@ -218,29 +216,13 @@ class Axios:
         """Send a request; ``api.request("GET", url)`` or ``api.request(method=..., url=...)``."""
         prepared = self._prepare(method, url, options)
         client = self._sync_client(prepared)
-        request = build_request(client, prepared, is_async=False)
-        deadline = Deadline(prepared.timeout.total)
-        started = time.perf_counter()
+        exchange = Exchange(prepared, build_request(client, prepared, is_async=False))
         try:
-            with deadline_scope(deadline):
-                raw = client.send(
-                    request,
-                    stream=True,
-                    auth=prepared.config.get("auth"),
-                    follow_redirects=prepared.follow_redirects,
-                )
+            with deadline_scope(exchange.deadline):
+                raw = client.send(exchange.request, **exchange.send_options)
         except Exception as exc:
-            error = _send_error(exc, prepared, request, deadline)
-            if error is exc:
-                raise
-            raise error from exc
-        response = Response(
-            raw,
-            prepared,
-            is_async=False,
-            deadline=deadline,
-            elapsed=timedelta(seconds=time.perf_counter() - started),
-        )
+            exchange.raise_mapped(exc)
+        response = exchange.response(raw, is_async=False)
         try:
             response._check_declared_length()
             if not prepared.stream:
@@ -260,29 +242,13 @@ class Axios:
     async def _async_send(self, method: str | None, url: Any, options: Any) -> Response:
         prepared = self._prepare(method, url, options)
         client = await self._async_client(prepared)
-        request = build_request(client, prepared, is_async=True)
-        deadline = Deadline(prepared.timeout.total)
-        started = time.perf_counter()
+        exchange = Exchange(prepared, build_request(client, prepared, is_async=True))
         try:
-            send = client.send(
-                request,
-                stream=True,
-                auth=prepared.config.get("auth"),
-                follow_redirects=prepared.follow_redirects,
-            )
-            raw = await before_deadline(deadline, send)
+            send = client.send(exchange.request, **exchange.send_options)
+            raw = await before_deadline(exchange.deadline, send)
         except Exception as exc:
-            error = _send_error(exc, prepared, request, deadline)
-            if error is exc:
-                raise
-            raise error from exc
-        response = Response(
-            raw,
-            prepared,
-            is_async=True,
-            deadline=deadline,
-            elapsed=timedelta(seconds=time.perf_counter() - started),
-        )
+            exchange.raise_mapped(exc)
+        response = exchange.response(raw, is_async=True)
         try:
             response._check_declared_length()
             if not prepared.stream:
@@ -369,17 +335,3 @@ async def _close_at_loop_shutdown(
             with contextlib.suppress(Exception):  # best effort at loop shutdown
                 await client.aclose()
         clients.clear()
-
-
-def _send_error(
-    exc: BaseException, prepared: Prepared, request: httpx.Request, deadline: Deadline
-) -> BaseException:
-    if isinstance(exc, AxiosError) or not is_from_below(exc):
-        return exc
-    return map_exception(
-        exc,
-        config=prepared.config,
-        request=request,
-        deadline_expired=deadline.expired(),
-        total=deadline.total,
-    )

@@ -12,16 +12,25 @@ import inspect
 import io
 import os
 import ssl
+import time
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
-from typing import Any, Final
+from datetime import timedelta
+from typing import Any, Final, NoReturn
 
 import httpx
 
 from ._config import Prepared
-from ._exceptions import InvalidOptionError
+from ._deadline import Deadline
+from ._exceptions import AxiosError, InvalidOptionError, is_from_below, map_exception
 from ._response import Response, status_error
 
-__all__ = ["body_arguments", "build_request", "check_status", "client_kwargs"]
+__all__ = [
+    "Exchange",
+    "body_arguments",
+    "build_request",
+    "check_status",
+    "client_kwargs",
+]
 
 UPLOAD_CHUNK: Final = 64 * 1024
 
@@ -216,6 +225,44 @@ def client_kwargs(options: tuple[tuple[str, Any], ...], *, is_async: bool) -> di
             )
         kwargs["transport"] = transport
     return kwargs
+
+
+class Exchange:
+    """One request on its way: what the sync and async send twins share, minus the I/O."""
+
+    __slots__ = ("deadline", "prepared", "request", "send_options", "started")
+
+    def __init__(self, prepared: Prepared, request: httpx.Request) -> None:
+        self.prepared = prepared
+        self.request = request
+        self.deadline = Deadline(prepared.timeout.total)
+        self.started = time.perf_counter()
+        self.send_options: dict[str, Any] = {
+            "stream": True,
+            "auth": prepared.config.get("auth"),
+            "follow_redirects": prepared.follow_redirects,
+        }
+
+    def raise_mapped(self, exc: BaseException) -> NoReturn:
+        """Re-raise a send failure: ours if it came from the HTTP stack, else unchanged."""
+        if isinstance(exc, AxiosError) or not is_from_below(exc):
+            raise exc
+        raise map_exception(
+            exc,
+            config=self.prepared.config,
+            request=self.request,
+            deadline_expired=self.deadline.expired(),
+            total=self.deadline.total,
+        ) from exc
+
+    def response(self, raw: httpx.Response, *, is_async: bool) -> Response:
+        return Response(
+            raw,
+            self.prepared,
+            is_async=is_async,
+            deadline=self.deadline,
+            elapsed=timedelta(seconds=time.perf_counter() - self.started),
+        )
 
 
 def check_status(response: Response, prepared: Prepared) -> None:
