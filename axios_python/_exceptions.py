@@ -14,7 +14,7 @@ h11 or the socket layer escapes. The original error is chained as ``__cause__``.
     │   └── RemoteProtocolError                     ECONNABORTED (truncated body, bad
     │                                               framing, garbage status line, huge head)
     ├── TimeoutError  (also builtins.TimeoutError)  ETIMEDOUT
-    │   ├── ConnectTimeout
+    │   ├── ConnectTimeout  (also a ConnectError, as requests' ConnectTimeout)
     │   ├── ReadTimeout
     │   ├── WriteTimeout
     │   ├── PoolTimeout
@@ -165,8 +165,8 @@ class TimeoutError(AxiosError, builtins.TimeoutError):
     default_code = "ETIMEDOUT"
 
 
-class ConnectTimeout(TimeoutError):
-    pass
+class ConnectTimeout(TimeoutError, ConnectError):
+    """Connecting timed out: a ``TimeoutError`` and, as in requests, a ``ConnectError`` too."""
 
 
 class ReadTimeout(TimeoutError):

@@ -489,6 +489,18 @@ class Response:
                 yield from splitter.feed(text)
             yield from splitter.flush()
 
+    def iter_content(
+        self, chunk_size: int | None = None, decode_unicode: bool = False
+    ) -> Iterator[bytes] | Iterator[str]:
+        """requests' name for ``iter_bytes`` (or ``iter_text`` with ``decode_unicode``).
+
+        The default differs from requests on purpose: ``None`` yields chunks as they arrive
+        (up to 64 KiB), where requests' default of 1 byte costs a Python call per byte.
+        """
+        if decode_unicode:
+            return self.iter_text(chunk_size)
+        return self.iter_bytes(chunk_size)
+
     def _line_bound(self, max_line_length: int | None) -> int:
         if max_line_length is not None:
             check_chunk_size(max_line_length)
