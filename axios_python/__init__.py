@@ -31,6 +31,7 @@ from ._api import (
     put,
     request,
 )
+from ._cancel import AbortController, AbortSignal, CancelToken
 from ._client import Axios, AxiosPython, RequestContext
 from ._config import DEFAULT_MAX_LINE_LENGTH, RequestOptions, Timeout
 from ._exceptions import (
@@ -43,6 +44,7 @@ from ._exceptions import (
     DeadlineExceeded,
     DecodingError,
     HTTPStatusError,
+    InterceptorError,
     InvalidOptionError,
     InvalidURL,
     JSONDecodeError,
@@ -55,6 +57,7 @@ from ._exceptions import (
     ReadTimeout,
     RemoteProtocolError,
     ResponseNotRead,
+    RetryError,
     StreamClosed,
     StreamConsumed,
     StreamError,
@@ -64,11 +67,24 @@ from ._exceptions import (
     WriteTimeout,
     is_axios_error,
 )
+from ._interceptors import Context, InterceptorManager
 from ._response import Response
+from ._retry import ExponentialBackoff, FixedDelay, LinearBackoff, RetryStrategy
 from ._version import __version__
 
 __all__ = [
     "DEFAULT_MAX_LINE_LENGTH",
+    "AbortController",
+    "AbortSignal",
+    "CancelToken",
+    "Context",
+    "ExponentialBackoff",
+    "FixedDelay",
+    "InterceptorError",
+    "InterceptorManager",
+    "LinearBackoff",
+    "RetryError",
+    "RetryStrategy",
     "Axios",
     "AxiosError",
     "AxiosPython",

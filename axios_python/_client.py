@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import http.cookiejar
 import threading
+import time
 import weakref
 from collections.abc import AsyncIterator, Coroutine, Generator, Mapping
 from types import TracebackType
@@ -20,6 +21,7 @@ from typing import Any
 import httpx
 from typing_extensions import Unpack
 
+from ._cancel import race_cancel
 from ._config import (
     LIBRARY_DEFAULTS,
     Prepared,
@@ -29,9 +31,25 @@ from ._config import (
     merge_config,
     prepare,
 )
-from ._deadline import before_deadline, clamp_socket_waits, deadline_scope
-from ._exceptions import InvalidOptionError
-from ._pipeline import Exchange, build_request, check_status, client_key, client_kwargs
+from ._deadline import Deadline, clamp_socket_waits, deadline_scope, watched
+from ._exceptions import AxiosError, InvalidOptionError
+from ._interceptors import (
+    Context,
+    Interceptors,
+    compose,
+    compose_async,
+    run_chain,
+    run_chain_async,
+)
+from ._pipeline import (
+    Exchange,
+    RetryPlan,
+    build_request,
+    client_key,
+    client_kwargs,
+    finish,
+    transform_request,
+)
 from ._response import Response
 
 __all__ = ["Axios", "AxiosPython", "RequestContext"]
@@ -112,6 +130,24 @@ class Axios:
             asyncio.AbstractEventLoop, AsyncIterator[None]
         ] = weakref.WeakKeyDictionary()
         self._closed = False
+        self.interceptors = Interceptors()
+        self._middleware: list[Any] = []
+
+    def use(self, middleware: Any) -> Axios:
+        """Add an Express-style middleware ``fn(ctx, next)``; the first added runs outermost.
+
+        Plain functions serve sync calls, ``async def`` ones async calls; an object with
+        ``sync`` and ``async_`` attributes serves both. Returns the instance, for chaining.
+        """
+        if not callable(middleware) and not hasattr(middleware, "sync"):
+            raise TypeError(f"middleware must be callable, got {middleware!r}")
+        self._middleware.append(middleware)
+        return self
+
+    def install(self, plugin: Any) -> Axios:
+        """Install a plugin (anything with ``install(client)``); returns the instance."""
+        plugin.install(self)
+        return self
 
     def create(
         self, config: Mapping[str, Any] | None = None, **options: Unpack[RequestOptions]
@@ -124,14 +160,17 @@ class Axios:
 
     # -- configuration --------------------------------------------------------------------
 
-    def _prepare(self, method: str | None, url: Any, options: Mapping[str, Any]) -> Prepared:
+    def _merge(self, method: str | None, url: Any, options: Mapping[str, Any]) -> dict[str, Any]:
         check_option_names(options)
         call: dict[str, Any] = dict(options)
         if method is not None:
             call["method"] = method
         if url is not None:
             call["url"] = url
-        return prepare(merge_call(self.defaults, call))
+        return merge_call(self.defaults, call)
+
+    def _prepare(self, method: str | None, url: Any, options: Mapping[str, Any]) -> Prepared:
+        return prepare(self._merge(method, url, options))
 
     # -- httpx clients --------------------------------------------------------------------
 
@@ -143,7 +182,8 @@ class Axios:
     def _sync_client(self, prepared: Prepared) -> httpx.Client:
         # Exchanges with a total deadline get a pool whose sockets clamp every wait to it;
         # the rest skip that per-read cost.
-        clamped = prepared.timeout.total is not None and prepared.transport is None
+        watched = prepared.timeout.total is not None or prepared.cancel_token is not None
+        clamped = watched and prepared.transport is None
         key = (*client_key(prepared.client_options), clamped)
         client = self._clients.get(key)
         if client is None:
@@ -213,12 +253,66 @@ class Axios:
     def request(
         self, method: str | None = None, url: Any = None, /, **options: Unpack[RequestOptions]
     ) -> Response:
-        """Send a request; ``api.request("GET", url)`` or ``api.request(method=..., url=...)``."""
-        prepared = self._prepare(method, url, options)
-        client = self._sync_client(prepared)
-        exchange = Exchange(prepared, build_request(client, prepared, is_async=False))
+        """Send a request; ``api.request("GET", url)`` or ``api.request(method=..., url=...)``.
+
+        The path: request interceptors, middleware, the dispatch (with retries), response
+        interceptors — see ``_interceptors`` for the order.
+        """
+        config = self._merge(method, url, options)
+        if not self._has_hooks():
+            return self._dispatch(config)
         try:
-            with deadline_scope(exchange.deadline):
+            handlers = self.interceptors.request.handlers()[::-1]
+            config = run_chain(handlers, config) if handlers else config
+            if self._middleware:
+                response = compose(self._middleware, Context(config, False), self._dispatch_ctx)
+            else:
+                response = self._dispatch(config)
+        except Exception as exc:
+            rejected = self.interceptors.response.handlers()
+            if not rejected:
+                raise
+            return run_chain(rejected, None, error=exc)  # type: ignore[no-any-return]
+        return run_chain(self.interceptors.response.handlers(), response)  # type: ignore[no-any-return]
+
+    def _has_hooks(self) -> bool:
+        return bool(
+            len(self.interceptors.request) or len(self.interceptors.response) or self._middleware
+        )
+
+    def _dispatch_ctx(self, context: Context) -> Response:
+        return self._dispatch(context.config)
+
+    def _dispatch(self, config: dict[str, Any]) -> Response:
+        """Prepare, send with retries, and hand back a checked Response (sync)."""
+        prepared = prepare(transform_request(config))
+        plan = RetryPlan(prepared)
+        while True:
+            try:
+                response = self._attempt(prepared, plan.deadline)
+            except AxiosError as exc:
+                delay = plan.after_error(exc)
+            else:
+                try:
+                    retry_in = plan.after_response(response)
+                    if retry_in is None:
+                        return finish(response, prepared)
+                except BaseException:
+                    response.close()
+                    raise
+                response.close()
+                delay = retry_in
+            token = prepared.cancel_token
+            if token is not None and token.wait(delay):
+                token.raise_if_cancelled()
+            elif token is None:
+                time.sleep(delay)
+
+    def _attempt(self, prepared: Prepared, deadline: Deadline) -> Response:
+        client = self._sync_client(prepared)
+        exchange = Exchange(prepared, build_request(client, prepared, is_async=False), deadline)
+        try:
+            with deadline_scope(deadline, prepared.cancel_token):
                 raw = client.send(exchange.request, **exchange.send_options)
         except Exception as exc:
             exchange.raise_mapped(exc)
@@ -227,7 +321,6 @@ class Axios:
             response._check_declared_length()
             if not prepared.stream:
                 response.read()  # first, so that an HTTPStatusError carries the body
-            check_status(response, prepared)
         except BaseException:
             response.close()
             raise
@@ -237,15 +330,61 @@ class Axios:
         self, method: str | None = None, url: Any = None, /, **options: Unpack[RequestOptions]
     ) -> RequestContext:
         """The async twin of ``request``: await it, or ``async with`` it."""
-        return RequestContext(self._async_send(method, url, options))
+        return RequestContext(self._async_request(method, url, options))
 
-    async def _async_send(self, method: str | None, url: Any, options: Any) -> Response:
-        prepared = self._prepare(method, url, options)
+    async def _async_request(self, method: str | None, url: Any, options: Any) -> Response:
+        config = self._merge(method, url, options)
+        if not self._has_hooks():
+            return await self._async_dispatch(config)
+        try:
+            handlers = self.interceptors.request.handlers()[::-1]
+            config = await run_chain_async(handlers, config) if handlers else config
+            if self._middleware:
+                context = Context(config, True)
+                response = await compose_async(self._middleware, context, self._async_dispatch_ctx)
+            else:
+                response = await self._async_dispatch(config)
+        except Exception as exc:
+            rejected = self.interceptors.response.handlers()
+            if not rejected:
+                raise
+            return await run_chain_async(rejected, None, error=exc)  # type: ignore[no-any-return]
+        handlers = self.interceptors.response.handlers()
+        return await run_chain_async(handlers, response)  # type: ignore[no-any-return]
+
+    async def _async_dispatch_ctx(self, context: Context) -> Response:
+        return await self._async_dispatch(context.config)
+
+    async def _async_dispatch(self, config: dict[str, Any]) -> Response:
+        prepared = prepare(transform_request(config))
+        plan = RetryPlan(prepared)
+        while True:
+            try:
+                response = await self._async_attempt(prepared, plan.deadline)
+            except AxiosError as exc:
+                delay = plan.after_error(exc)
+            else:
+                try:
+                    retry_in = plan.after_response(response)
+                    if retry_in is None:
+                        return finish(response, prepared)
+                except BaseException:
+                    await response.aclose()
+                    raise
+                await response.aclose()
+                delay = retry_in
+            token = prepared.cancel_token
+            if token is not None:
+                await race_cancel(token, asyncio.sleep(delay))
+            else:
+                await asyncio.sleep(delay)
+
+    async def _async_attempt(self, prepared: Prepared, deadline: Deadline) -> Response:
         client = await self._async_client(prepared)
-        exchange = Exchange(prepared, build_request(client, prepared, is_async=True))
+        exchange = Exchange(prepared, build_request(client, prepared, is_async=True), deadline)
         try:
             send = client.send(exchange.request, **exchange.send_options)
-            raw = await before_deadline(exchange.deadline, send)
+            raw = await watched(send, deadline, prepared.cancel_token)
         except Exception as exc:
             exchange.raise_mapped(exc)
         response = exchange.response(raw, is_async=True)
@@ -253,7 +392,6 @@ class Axios:
             response._check_declared_length()
             if not prepared.stream:
                 await response.aread()
-            check_status(response, prepared)
         except BaseException:
             await response.aclose()
             raise

@@ -10,12 +10,13 @@ import difflib
 import functools
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, TypedDict
 
 import httpx
 
+from ._cancel import CancelToken, as_token
 from ._exceptions import InvalidOptionError, InvalidURL
 from ._version import __version__
 
@@ -204,6 +205,13 @@ class RequestOptions(TypedDict, total=False):
     http2: bool
     transport: Any
     trust_env: bool
+    transform_request: Any
+    transform_response: Any
+    max_retries: int
+    retry_strategy: Any
+    retry_on: Any
+    cancel_token: Any
+    signal: Any
 
 
 OPTION_NAMES: Final = frozenset(RequestOptions.__annotations__)
@@ -228,6 +236,7 @@ LIBRARY_DEFAULTS: Final[dict[str, Any]] = {
     "http2": False,
     "transport": None,
     "trust_env": True,
+    "max_retries": 0,
 }
 
 CLIENT_OPTION_NAMES: Final = (
@@ -423,6 +432,8 @@ class Prepared:
     max_line_length: int
     validate_status: Callable[[int], bool] | None
     client_options: tuple[tuple[str, Any], ...]
+    cancel_token: CancelToken | None = None
+    transform_response: tuple[Callable[[Any], Any], ...] = ()
 
     @property
     def transport(self) -> Any:
@@ -471,6 +482,8 @@ def prepare(config: dict[str, Any]) -> Prepared:
         (name, config.get(name, LIBRARY_DEFAULTS[name])) for name in CLIENT_OPTION_NAMES
     )
     return Prepared(
+        cancel_token=as_token(config.get("cancel_token"), config.get("signal")),
+        transform_response=_transforms(config.get("transform_response"), "transform_response"),
         config=config,
         method=method.upper(),
         url=url,
@@ -487,5 +500,18 @@ def prepare(config: dict[str, Any]) -> Prepared:
     )
 
 
-def normalize_sequence(value: Any) -> Sequence[Any]:
-    return value if isinstance(value, (list, tuple)) else [value]
+def _transforms(value: Any, name: str) -> tuple[Callable[..., Any], ...]:
+    """A transform option as a tuple of callables (one callable or a list of them)."""
+    if value is None:
+        return ()
+    items = tuple(value) if isinstance(value, (list, tuple)) else (value,)
+    for item in items:
+        if not callable(item):
+            raise InvalidOptionError(
+                f"{name} takes a function or a list of functions, got {item!r}"
+            )
+    return items
+
+
+def request_transforms(config: Mapping[str, Any]) -> tuple[Callable[..., Any], ...]:
+    return _transforms(config.get("transform_request"), "transform_request")

@@ -23,6 +23,8 @@ from typing import Any, TypeVar
 import httpcore
 import httpx
 
+from ._cancel import CANCEL_POLL_SECONDS, CancelToken, race_cancel
+
 __all__ = [
     "Deadline",
     "Watch",
@@ -31,6 +33,7 @@ __all__ = [
     "deadline_scope",
     "clamp_socket_waits",
     "shutdown_socket_of",
+    "watched",
 ]
 
 _T = TypeVar("_T")
@@ -138,6 +141,13 @@ def arm_sync(deadline: Deadline, action: Callable[[], None]) -> Watch | None:
     return _WATCHDOG.arm(deadline.at, action)
 
 
+async def watched(awaitable: Awaitable[_T], deadline: Deadline, token: CancelToken | None) -> _T:
+    """Await ``awaitable`` cut off at the deadline and by the cancel token, if any."""
+    if token is None:
+        return await before_deadline(deadline, awaitable)
+    return await before_deadline(deadline, race_cancel(token, awaitable))
+
+
 async def before_deadline(deadline: Deadline, awaitable: Awaitable[_T]) -> _T:
     """Await ``awaitable``, cancelled at the deadline (asyncio's own timeout, no thread)."""
     remaining = deadline.remaining()
@@ -159,17 +169,17 @@ _current = threading.local()
 
 
 @contextlib.contextmanager
-def deadline_scope(deadline: Deadline) -> Iterator[None]:
-    """Within this block, socket waits in this thread end at ``deadline``."""
-    if deadline.at is None:
+def deadline_scope(deadline: Deadline, token: CancelToken | None = None) -> Iterator[None]:
+    """Within this block, socket waits in this thread end at ``deadline`` or on cancel."""
+    if deadline.at is None and token is None:
         yield
         return
-    previous = getattr(_current, "at", None)
-    _current.at = deadline.at
+    previous = (getattr(_current, "at", None), getattr(_current, "token", None))
+    _current.at, _current.token = deadline.at, token
     try:
         yield
     finally:
-        _current.at = previous
+        _current.at, _current.token = previous
 
 
 def _clamp(timeout: float | None) -> float | None:
@@ -185,7 +195,21 @@ class _DeadlineStream(httpcore.NetworkStream):
         self._inner = inner
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._inner.read(max_bytes, _clamp(timeout))
+        token: CancelToken | None = getattr(_current, "token", None)
+        if token is None:
+            return self._inner.read(max_bytes, _clamp(timeout))
+        # Wait in short slices so that a cancel from another thread is seen within one.
+        end = None if timeout is None else time.monotonic() + timeout
+        while True:
+            token.raise_if_cancelled()
+            wait = _clamp(None if end is None else max(end - time.monotonic(), 0.0001))
+            step = CANCEL_POLL_SECONDS if wait is None else min(wait, CANCEL_POLL_SECONDS)
+            try:
+                return self._inner.read(max_bytes, step)
+            except httpcore.ReadTimeout:
+                token.raise_if_cancelled()
+                if wait is not None and wait <= step:
+                    raise
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
         self._inner.write(buffer, _clamp(timeout))

@@ -30,7 +30,9 @@ h11 or the socket layer escapes. The original error is chained as ``__cause__``.
     │   ├── ResponseNotRead
     │   ├── StreamConsumed
     │   └── StreamClosed
-    └── CancelError                                 ERR_CANCELED
+    ├── CancelError                                 ERR_CANCELED
+    ├── RetryError                                  ERR_RETRY_EXHAUSTED (.last_exception, .attempts)
+    └── InterceptorError                            ERR_INTERCEPTOR (a handler or middleware failed)
 
 ``map_exception`` is the single place where errors of the layer below become ours.
 """
@@ -58,6 +60,7 @@ __all__ = [
     "DeadlineExceeded",
     "DecodingError",
     "HTTPStatusError",
+    "InterceptorError",
     "InvalidOptionError",
     "JSONDecodeError",
     "InvalidURL",
@@ -69,6 +72,7 @@ __all__ = [
     "ReadError",
     "ReadTimeout",
     "RemoteProtocolError",
+    "RetryError",
     "ResponseNotRead",
     "StreamClosed",
     "StreamConsumed",
@@ -241,6 +245,25 @@ class StreamClosed(StreamError):
 
 class CancelError(AxiosError):
     default_code = "ERR_CANCELED"
+
+
+class RetryError(AxiosError):
+    """Every attempt failed; ``last_exception`` is the final failure, ``attempts`` the count."""
+
+    default_code = "ERR_RETRY_EXHAUSTED"
+
+    def __init__(
+        self, message: str, *, last_exception: BaseException, attempts: int, **kwargs: Any
+    ) -> None:
+        super().__init__(message, **kwargs)
+        self.last_exception = last_exception
+        self.attempts = attempts
+
+
+class InterceptorError(AxiosError):
+    """An interceptor, transform or middleware raised an error nothing handled (cause chained)."""
+
+    default_code = "ERR_INTERCEPTOR"
 
 
 def is_axios_error(value: object) -> bool:

@@ -19,13 +19,23 @@ from typing import Any, Final, NoReturn
 
 import httpx
 
-from ._config import Prepared
+from ._config import Prepared, request_transforms
 from ._deadline import Deadline
-from ._exceptions import AxiosError, InvalidOptionError, is_from_below, map_exception
+from ._exceptions import (
+    AxiosError,
+    InterceptorError,
+    InvalidOptionError,
+    is_from_below,
+    map_exception,
+)
 from ._response import Response, status_error
+from ._retry import RetryPolicy
 
 __all__ = [
     "Exchange",
+    "RetryPlan",
+    "finish",
+    "transform_request",
     "body_arguments",
     "build_request",
     "check_status",
@@ -232,10 +242,12 @@ class Exchange:
 
     __slots__ = ("deadline", "prepared", "request", "send_options", "started")
 
-    def __init__(self, prepared: Prepared, request: httpx.Request) -> None:
+    def __init__(
+        self, prepared: Prepared, request: httpx.Request, deadline: Deadline | None = None
+    ) -> None:
         self.prepared = prepared
         self.request = request
-        self.deadline = Deadline(prepared.timeout.total)
+        self.deadline = deadline or Deadline(prepared.timeout.total)
         self.started = time.perf_counter()
         self.send_options: dict[str, Any] = {
             "stream": True,
@@ -263,6 +275,91 @@ class Exchange:
             deadline=self.deadline,
             elapsed=timedelta(seconds=time.perf_counter() - self.started),
         )
+
+
+def transform_request(config: dict[str, Any]) -> dict[str, Any]:
+    """Apply ``transform_request`` functions ``fn(data, headers) -> data`` to the body.
+
+    The body is ``data`` (or ``json`` when that is what was given); the functions may also
+    edit the headers dict they receive. Returns a new config; the caller's is untouched.
+    """
+    transforms = request_transforms(config)
+    if not transforms:
+        return config
+    config = dict(config)
+    key = "json" if config.get("json") is not None and config.get("data") is None else "data"
+    headers = dict(config.get("headers") or {})
+    value = config.get(key)
+    for transform in transforms:
+        try:
+            value = transform(value, headers)
+        except AxiosError:
+            raise
+        except Exception as exc:
+            raise InterceptorError(f"transform_request {transform!r} failed: {exc}") from exc
+    config[key] = value
+    config["headers"] = headers
+    return config
+
+
+def finish(response: Response, prepared: Prepared) -> Response:
+    """The last steps before the caller gets a Response: status check, response transforms."""
+    check_status(response, prepared)
+    if prepared.transform_response and response._content is not None:
+        value = response.data
+        for transform in prepared.transform_response:
+            try:
+                value = transform(value)
+            except AxiosError:
+                raise
+            except Exception as exc:
+                raise InterceptorError(f"transform_response {transform!r} failed: {exc}") from exc
+        response.data = value
+    return response
+
+
+class RetryPlan:
+    """One call's attempts: which outcome to retry, how long to wait, when to give up."""
+
+    def __init__(self, prepared: Prepared) -> None:
+        config = prepared.config
+        self.deadline = Deadline(prepared.timeout.total)
+        self.attempts = 0
+        self.policy = RetryPolicy(
+            config.get("max_retries", 0),
+            config.get("retry_strategy"),
+            config.get("retry_on"),
+            prepared.method,
+        )
+        self._stream = prepared.stream
+
+    def after_error(self, error: AxiosError) -> float:
+        """The delay before the next attempt; raises when the error is final."""
+        self.attempts += 1
+        before_body = error.response is None
+        if not self.policy.retryable(error, before_body=before_body):
+            raise error
+        return self._next_delay(error, None)
+
+    def after_response(self, response: Response) -> float | None:
+        """None: hand the response over. A number: retry after that many seconds."""
+        self.attempts += 1
+        if not self.policy.retryable(response, before_body=True):
+            return None
+        if self.policy.max_retries == 0:
+            return None
+        return self._next_delay(status_error(response), response.headers.get("retry-after"))
+
+    def _next_delay(self, last: AxiosError, retry_after: str | None) -> float:
+        if self.policy.max_retries == 0:
+            raise last
+        if self.attempts > self.policy.max_retries:
+            raise self.policy.exhausted(last, self.attempts) from last
+        delay = self.policy.delay(self.attempts, retry_after)
+        remaining = self.deadline.remaining()
+        if remaining is not None and delay >= remaining:
+            raise self.policy.exhausted(last, self.attempts) from last
+        return delay
 
 
 def check_status(response: Response, prepared: Prepared) -> None:

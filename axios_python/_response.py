@@ -22,9 +22,9 @@ from ._deadline import (
     Deadline,
     Watch,
     arm_sync,
-    before_deadline,
     deadline_scope,
     shutdown_socket_of,
+    watched,
 )
 from ._decoders import (
     ByteChunker,
@@ -56,6 +56,7 @@ if TYPE_CHECKING:
 __all__ = ["Response"]
 
 _E = TypeVar("_E", bound=AxiosError)
+_NO_DATA: Any = object()
 
 _JSON_TYPES = ("application/json", "application/problem+json")
 
@@ -119,6 +120,7 @@ class Response:
         self._deadline = deadline or Deadline(None)
         self._elapsed = elapsed
         self._content: bytes | None = None
+        self._data: Any = _NO_DATA
         self._text: str | None = None
         self._encoding: str | None = None
         self._consumed = False
@@ -267,6 +269,8 @@ class Response:
         ``response_type`` ("json", "text", "bytes") forces one. A JSON content type whose
         body is not valid JSON gives the text, as axios does; an empty one gives None.
         """
+        if self._data is not _NO_DATA:
+            return self._data
         if self._content is None:
             raise self._not_read("data")
         kind = self._prepared.response_type if self._prepared else "auto"
@@ -287,6 +291,11 @@ class Response:
         if kind == "text" or content_type.lower().startswith("text/"):
             return self.text
         return self._content
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        """Replace the parsed body (what ``transform_response`` and interceptors do)."""
+        self._data = value
 
     def raise_for_status(self) -> Response:
         """Raise ``HTTPStatusError`` for a 4xx or 5xx status; return the response otherwise."""
@@ -421,19 +430,22 @@ class Response:
             self._arm(arm_sync)
             self._raw.is_stream_consumed = True
             wire = iter(cast("Iterable[bytes]", self._raw.stream))
-            if self._deadline.at is None and pipeline.is_passthrough:
+            token = self._prepared.cancel_token if self._prepared else None
+            if self._deadline.at is None and token is None and pipeline.is_passthrough:
                 for raw in wire:
                     if raw:
                         yield raw
-            elif self._deadline.at is None:
+            elif self._deadline.at is None and token is None:
                 for raw in wire:
                     yield from pipeline.feed(raw)
             else:
                 while True:
-                    with deadline_scope(self._deadline):
+                    with deadline_scope(self._deadline, token):
                         chunk = next(wire, None)
                     if chunk is None:
                         break
+                    if token is not None:
+                        token.raise_if_cancelled()
                     yield from pipeline.feed(chunk)
             self._check_ended_in_time()
             yield from pipeline.flush()
@@ -561,14 +573,15 @@ class Response:
         try:
             self._raw.is_stream_consumed = True
             wire = aiter(cast("AsyncIterable[bytes]", self._raw.stream))
-            if self._deadline.at is None:
+            token = self._prepared.cancel_token if self._prepared else None
+            if self._deadline.at is None and token is None:
                 async for raw in wire:
                     for piece in pipeline.feed(raw):
                         yield piece
             else:
                 while True:
                     try:
-                        raw = await before_deadline(self._deadline, anext(wire))
+                        raw = await watched(anext(wire), self._deadline, token)
                     except StopAsyncIteration:
                         break
                     for piece in pipeline.feed(raw):

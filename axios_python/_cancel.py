@@ -1,0 +1,178 @@
+"""Cancellation: axios's ``CancelToken`` and the web's ``AbortController`` / ``AbortSignal``.
+
+A token is thread-safe: any thread or task may cancel it, the first reason wins, and each
+callback fires exactly once. Requests watch their token while waiting for the server and
+while the caller iterates the body (``_deadline`` polls it in sync code; the async twin
+races each wait against it), so a cancel ends the call with ``CancelError`` promptly and
+releases the connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from ._exceptions import CancelError
+
+__all__ = ["AbortController", "AbortSignal", "CancelToken", "as_token", "race_cancel"]
+
+_T = TypeVar("_T")
+
+CANCEL_POLL_SECONDS = 0.1
+"""How often a blocked sync wait looks at its token: the bound on cancellation latency."""
+
+
+class CancelToken:
+    """``token.cancel("why")`` from anywhere ends the requests that carry ``cancel_token=token``."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._event = threading.Event()
+        self._reason: str | None = None
+        self._callbacks: dict[int, Callable[[str | None], Any]] = {}
+        self._next_id = 0
+
+    @classmethod
+    def source(cls) -> tuple[CancelToken, Callable[[str | None], None]]:
+        """axios's ``CancelToken.source()``: the token and its ``cancel`` function."""
+        token = cls()
+        return token, token.cancel
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self._event.is_set()
+
+    @property
+    def reason(self) -> str | None:
+        return self._reason
+
+    def cancel(self, reason: str | None = None) -> None:
+        """Cancel; later calls change nothing (the first reason wins)."""
+        with self._lock:
+            if self._event.is_set():
+                return
+            self._reason = reason if reason is not None else "canceled"
+            self._event.set()
+            callbacks = list(self._callbacks.values())
+            self._callbacks.clear()
+        for callback in callbacks:
+            callback(self._reason)
+
+    def raise_if_cancelled(self) -> None:
+        if self._event.is_set():
+            raise CancelError(self._reason or "canceled")
+
+    def on_cancel(self, callback: Callable[[str | None], Any]) -> Callable[[], None]:
+        """Call ``callback(reason)`` once, on cancel (at once if already cancelled).
+
+        Returns a function that unregisters the callback.
+        """
+        with self._lock:
+            if not self._event.is_set():
+                key = self._next_id
+                self._next_id += 1
+                self._callbacks[key] = callback
+                return lambda: self._callbacks.pop(key, None) and None
+        callback(self._reason)
+        return lambda: None
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until cancelled or ``timeout``; True if cancelled (a cancellable sleep)."""
+        return self._event.wait(timeout)
+
+    def __repr__(self) -> str:
+        state = f"cancelled: {self._reason!r}" if self.is_cancelled else "active"
+        return f"<CancelToken {state}>"
+
+
+class AbortSignal:
+    """The read side of an ``AbortController`` (``signal=controller.signal``)."""
+
+    def __init__(self, token: CancelToken) -> None:
+        self._token = token
+
+    @property
+    def aborted(self) -> bool:
+        return self._token.is_cancelled
+
+    @property
+    def reason(self) -> str | None:
+        return self._token.reason
+
+    def throw_if_aborted(self) -> None:
+        self._token.raise_if_cancelled()
+
+    @property
+    def token(self) -> CancelToken:
+        return self._token
+
+
+class AbortController:
+    """axios's (and the web's) ``AbortController``: ``controller.abort()`` cancels ``signal``."""
+
+    def __init__(self) -> None:
+        self._token = CancelToken()
+        self.signal = AbortSignal(self._token)
+
+    def abort(self, reason: str | None = None) -> None:
+        self._token.cancel(reason if reason is not None else "aborted")
+
+
+def as_token(cancel_token: Any, signal: Any) -> CancelToken | None:
+    """The one token a request watches, from ``cancel_token=`` and/or ``signal=``."""
+    tokens = []
+    for value in (cancel_token, signal):
+        if value is None:
+            continue
+        if isinstance(value, AbortSignal):
+            value = value.token
+        if not isinstance(value, CancelToken):
+            from ._exceptions import InvalidOptionError
+
+            raise InvalidOptionError(
+                f"cancel_token= takes a CancelToken and signal= an AbortSignal, got {value!r}"
+            )
+        tokens.append(value)
+    if not tokens:
+        return None
+    if len(tokens) == 1:
+        return tokens[0]
+    both = CancelToken()  # either one cancels the request
+    for token in tokens:
+        token.on_cancel(both.cancel)
+    return both
+
+
+async def race_cancel(token: CancelToken, awaitable: Awaitable[_T]) -> _T:
+    """Await ``awaitable`` unless ``token`` is cancelled first (from any thread or task)."""
+    token.raise_if_cancelled()
+    loop = asyncio.get_running_loop()
+    cancelled: asyncio.Future[None] = loop.create_future()
+
+    def wake(_reason: str | None) -> None:
+        def settle() -> None:
+            if not cancelled.done():
+                cancelled.set_result(None)
+
+        loop.call_soon_threadsafe(settle)
+
+    unregister = token.on_cancel(wake)
+    work = asyncio.ensure_future(awaitable)
+    waiters: set[asyncio.Future[Any]] = {work, cancelled}
+    try:
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+    except BaseException:
+        work.cancel()
+        raise
+    finally:
+        unregister()
+    if work.done():
+        cancelled.cancel()
+        return work.result()
+    work.cancel()
+    with contextlib.suppress(BaseException):  # the cancelled wait's own error is moot
+        await work
+    raise CancelError(token.reason or "canceled")
