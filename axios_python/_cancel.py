@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import threading
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -148,7 +149,10 @@ def as_token(cancel_token: Any, signal: Any) -> CancelToken | None:
 
 async def race_cancel(token: CancelToken, awaitable: Awaitable[_T]) -> _T:
     """Await ``awaitable`` unless ``token`` is cancelled first (from any thread or task)."""
-    token.raise_if_cancelled()
+    if token.is_cancelled:
+        if inspect.iscoroutine(awaitable):
+            awaitable.close()  # never started: close it so Python does not warn
+        token.raise_if_cancelled()
     loop = asyncio.get_running_loop()
     cancelled: asyncio.Future[None] = loop.create_future()
 

@@ -309,6 +309,8 @@ class Axios:
                 time.sleep(delay)
 
     def _attempt(self, prepared: Prepared, deadline: Deadline) -> Response:
+        if prepared.cancel_token is not None:
+            prepared.cancel_token.raise_if_cancelled()
         client = self._sync_client(prepared)
         exchange = Exchange(prepared, build_request(client, prepared, is_async=False), deadline)
         try:
@@ -380,6 +382,8 @@ class Axios:
                 await asyncio.sleep(delay)
 
     async def _async_attempt(self, prepared: Prepared, deadline: Deadline) -> Response:
+        if prepared.cancel_token is not None:
+            prepared.cancel_token.raise_if_cancelled()
         client = await self._async_client(prepared)
         exchange = Exchange(prepared, build_request(client, prepared, is_async=True), deadline)
         try:

@@ -324,7 +324,13 @@ def merge_call(defaults: dict[str, Any], call: dict[str, Any]) -> dict[str, Any]
     """``merge_config(defaults, call)``, with a fast path for the common call that sets no
     headers or params (the defaults are already merged, so a shallow update is exact)."""
     if _MERGED_KEYS.isdisjoint(call):
-        return {**defaults, **call}
+        merged = {**defaults, **call}
+        # Copies, so that interceptors editing this call's headers never edit the defaults.
+        if merged.get("headers") is not None:
+            merged["headers"] = dict(merged["headers"])
+        if merged.get("params") is not None:
+            merged["params"] = list(merged["params"])
+        return merged
     return merge_config(defaults, call)
 
 
