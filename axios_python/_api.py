@@ -27,6 +27,9 @@ __all__ = [
     "async_request",
     "create",
     "default_instance",
+    "defaults",
+    "interceptors",
+    "use",
     "delete",
     "get",
     "head",
@@ -38,6 +41,17 @@ __all__ = [
 ]
 
 default_instance = Axios(_persist_cookies=False)
+
+defaults = default_instance.defaults
+"""The default instance's defaults, live (``axios_python.defaults["headers"][...] = ...``)."""
+
+interceptors = default_instance.interceptors
+"""The default instance's interceptors: ``axios_python.interceptors.request.use(fn)``."""
+
+
+def use(middleware: Any) -> Axios:
+    """Add a middleware to the default instance (see ``Axios.use``)."""
+    return default_instance.use(middleware)
 
 
 def create(config: Mapping[str, Any] | None = None, **options: Unpack[RequestOptions]) -> Axios:

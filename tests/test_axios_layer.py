@@ -366,3 +366,22 @@ def test_abort_signal(mode: str) -> None:
         threading.Timer(0.2, controller.abort).start()
         with pytest.raises(CancelError):
             send(mode, "GET", server.url, signal=controller.signal)
+
+
+def test_module_level_interceptors_and_streamed_responses(mode: str, echo_url: str) -> None:
+    seen: list[int] = []
+    key = axios_python.interceptors.response.use(lambda r: seen.append(r.status) or r)
+    try:
+        if mode == "sync":
+            with axios_python.get(echo_url, stream=True) as r:
+                assert b"headers" in r.read()
+        else:
+
+            async def go() -> None:
+                async with axios_python.async_get(echo_url, stream=True) as r:
+                    assert b"headers" in await r.aread()
+
+            asyncio.run(go())
+    finally:
+        axios_python.interceptors.response.eject(key)
+    assert seen == [200]
