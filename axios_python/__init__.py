@@ -70,13 +70,21 @@ from ._exceptions import (
     WriteTimeout,
     is_axios_error,
 )
+from ._helpers import all, spread
 from ._interceptors import Context, InterceptorManager
+from ._plugins import AuthPlugin, CachePlugin, LoggerPlugin, Plugin
 from ._response import Response
 from ._retry import ExponentialBackoff, FixedDelay, LinearBackoff, RetryStrategy
 from ._version import __version__
 
 __all__ = [
     "DEFAULT_MAX_LINE_LENGTH",
+    "AuthPlugin",
+    "CachePlugin",
+    "LoggerPlugin",
+    "Plugin",
+    "all",
+    "spread",
     "AbortController",
     "AbortSignal",
     "CancelToken",
