@@ -10,7 +10,9 @@ async with axios_python.async_get(url, stream=True) as r:   # streamed, async
 
 from __future__ import annotations
 
-from . import exceptions
+from httpx import codes
+
+from . import auth, exceptions
 from ._api import (
     async_delete,
     async_get,
@@ -61,6 +63,7 @@ from ._exceptions import (
     RemoteProtocolError,
     ResponseNotRead,
     RetryError,
+    SSLError,
     StreamClosed,
     StreamConsumed,
     StreamError,
@@ -75,7 +78,9 @@ from ._interceptors import Context, InterceptorManager
 from ._plugins import AuthPlugin, CachePlugin, LoggerPlugin, Plugin
 from ._response import Response
 from ._retry import ExponentialBackoff, FixedDelay, LinearBackoff, RetryStrategy
+from ._session import Session, session
 from ._version import __version__
+from .exceptions import ConnectionError, HTTPError, RequestException  # requests' top-level names
 
 __all__ = [
     "DEFAULT_MAX_LINE_LENGTH",
@@ -121,6 +126,14 @@ __all__ = [
     "RequestContext",
     "RequestOptions",
     "Response",
+    "RequestException",
+    "HTTPError",
+    "ConnectionError",
+    "SSLError",
+    "Session",
+    "session",
+    "codes",
+    "auth",
     "ResponseNotRead",
     "StreamClosed",
     "StreamConsumed",

@@ -65,8 +65,28 @@ def request(
     return default_instance.request(method, url, **options)
 
 
-def get(url: Any = None, /, **options: Unpack[RequestOptions]) -> Response:
-    return default_instance.request("GET", url, **options)
+def _positional(verb: str, options: Mapping[str, Any], **given: Any) -> dict[str, Any]:
+    """Fold requests' positional arguments (``get(url, params)``, ``post(url, data, json)``)
+    into the options."""
+    merged = dict(options)
+    for name, value in given.items():
+        if value is not None:
+            if name in merged:
+                raise TypeError(f"{verb}() got multiple values for argument {name!r}")
+            merged[name] = value
+    return merged
+
+
+def _head_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    """requests' ``head()`` does not follow redirects unless asked to."""
+    merged = dict(options)
+    if "allow_redirects" not in merged and "follow_redirects" not in merged:
+        merged["follow_redirects"] = False
+    return merged
+
+
+def get(url: Any = None, params: Any = None, /, **options: Unpack[RequestOptions]) -> Response:
+    return default_instance.request("GET", url, **_positional("get", options, params=params))
 
 
 def delete(url: Any = None, /, **options: Unpack[RequestOptions]) -> Response:
@@ -74,23 +94,27 @@ def delete(url: Any = None, /, **options: Unpack[RequestOptions]) -> Response:
 
 
 def head(url: Any = None, /, **options: Unpack[RequestOptions]) -> Response:
-    return default_instance.request("HEAD", url, **options)
+    """HEAD; as requests' ``head()``, redirects are not followed unless ``allow_redirects=True``."""
+    return default_instance.request("HEAD", url, **_head_options(options))
 
 
 def options(url: Any = None, /, **options: Unpack[RequestOptions]) -> Response:
     return default_instance.request("OPTIONS", url, **options)
 
 
-def post(url: Any = None, /, **options: Unpack[RequestOptions]) -> Response:
-    return default_instance.request("POST", url, **options)
+def post(
+    url: Any = None, data: Any = None, json: Any = None, /, **options: Unpack[RequestOptions]
+) -> Response:
+    merged = _positional("post", options, data=data, json=json)
+    return default_instance.request("POST", url, **merged)
 
 
-def put(url: Any = None, /, **options: Unpack[RequestOptions]) -> Response:
-    return default_instance.request("PUT", url, **options)
+def put(url: Any = None, data: Any = None, /, **options: Unpack[RequestOptions]) -> Response:
+    return default_instance.request("PUT", url, **_positional("put", options, data=data))
 
 
-def patch(url: Any = None, /, **options: Unpack[RequestOptions]) -> Response:
-    return default_instance.request("PATCH", url, **options)
+def patch(url: Any = None, data: Any = None, /, **options: Unpack[RequestOptions]) -> Response:
+    return default_instance.request("PATCH", url, **_positional("patch", options, data=data))
 
 
 def async_request(
@@ -99,8 +123,11 @@ def async_request(
     return default_instance.async_request(method, url, **options)
 
 
-def async_get(url: Any = None, /, **options: Unpack[RequestOptions]) -> RequestContext:
-    return default_instance.async_request("GET", url, **options)
+def async_get(
+    url: Any = None, params: Any = None, /, **options: Unpack[RequestOptions]
+) -> RequestContext:
+    merged = _positional("async_get", options, params=params)
+    return default_instance.async_request("GET", url, **merged)
 
 
 def async_delete(url: Any = None, /, **options: Unpack[RequestOptions]) -> RequestContext:
@@ -108,20 +135,30 @@ def async_delete(url: Any = None, /, **options: Unpack[RequestOptions]) -> Reque
 
 
 def async_head(url: Any = None, /, **options: Unpack[RequestOptions]) -> RequestContext:
-    return default_instance.async_request("HEAD", url, **options)
+    """As ``head()``: redirects are not followed unless ``allow_redirects=True``."""
+    return default_instance.async_request("HEAD", url, **_head_options(options))
 
 
 def async_options(url: Any = None, /, **options: Unpack[RequestOptions]) -> RequestContext:
     return default_instance.async_request("OPTIONS", url, **options)
 
 
-def async_post(url: Any = None, /, **options: Unpack[RequestOptions]) -> RequestContext:
-    return default_instance.async_request("POST", url, **options)
+def async_post(
+    url: Any = None, data: Any = None, json: Any = None, /, **options: Unpack[RequestOptions]
+) -> RequestContext:
+    merged = _positional("async_post", options, data=data, json=json)
+    return default_instance.async_request("POST", url, **merged)
 
 
-def async_put(url: Any = None, /, **options: Unpack[RequestOptions]) -> RequestContext:
-    return default_instance.async_request("PUT", url, **options)
+def async_put(
+    url: Any = None, data: Any = None, /, **options: Unpack[RequestOptions]
+) -> RequestContext:
+    merged = _positional("async_put", options, data=data)
+    return default_instance.async_request("PUT", url, **merged)
 
 
-def async_patch(url: Any = None, /, **options: Unpack[RequestOptions]) -> RequestContext:
-    return default_instance.async_request("PATCH", url, **options)
+def async_patch(
+    url: Any = None, data: Any = None, /, **options: Unpack[RequestOptions]
+) -> RequestContext:
+    merged = _positional("async_patch", options, data=data)
+    return default_instance.async_request("PATCH", url, **merged)

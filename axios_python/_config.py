@@ -212,6 +212,8 @@ class RequestOptions(TypedDict, total=False):
     retry_on: Any
     cancel_token: Any
     signal: Any
+    proxies: Mapping[str, Any] | None
+    hooks: Mapping[str, Any] | None
 
 
 OPTION_NAMES: Final = frozenset(RequestOptions.__annotations__)
@@ -303,6 +305,10 @@ def merge_params(*levels: Any) -> list[tuple[str, Any]]:
     """Merge query params key by key; later levels replace a key, list values repeat it."""
     merged: dict[str, list[Any]] = {}
     for level in levels:
+        if isinstance(level, bytes):
+            level = level.decode("utf-8")
+        if isinstance(level, str):  # requests' params="a=1&b=2"
+            level = httpx.QueryParams(level.lstrip("?")).multi_items()
         replaced: set[str] = set()
         for name, value in _pairs(level, "params"):
             if name not in replaced:
@@ -447,6 +453,64 @@ class Prepared:
         return dict(self.client_options)["transport"]
 
 
+HOOK_EVENTS: Final = ("response",)
+
+
+def response_hooks(hooks: Mapping[str, Any] | None) -> list[Callable[..., Any]]:
+    """The response hooks in requests' ``hooks={"response": fn or [fn, ...]}``.
+
+    requests knows no other event, so any other key is refused (requests raises ValueError
+    too); so is a hook that is not callable.
+    """
+    if not hooks:
+        return []
+    if not isinstance(hooks, Mapping):
+        raise InvalidOptionError(f'hooks must be a dict like {{"response": [fn]}}, got {hooks!r}')
+    unknown = sorted(set(hooks) - set(HOOK_EVENTS))
+    if unknown:
+        raise InvalidOptionError(
+            f"unsupported hook event(s) {unknown}: only {list(HOOK_EVENTS)} is supported"
+        )
+    value = hooks.get("response")
+    listed = [] if value is None else [value] if callable(value) else list(value)
+    for hook in listed:
+        if not callable(hook):
+            raise InvalidOptionError(f"a response hook must be callable, got {hook!r}")
+    return listed
+
+
+def _host_matches(host: str, pattern: str) -> bool:
+    pattern = pattern.strip().lower().lstrip(".")
+    if pattern.startswith("*."):
+        pattern = pattern[2:]
+    return bool(pattern) and (pattern == "*" or host == pattern or host.endswith("." + pattern))
+
+
+def select_proxy(url: str | httpx.URL, proxies: Mapping[str, Any] | None) -> Any:
+    """The proxy requests would use for ``url`` given ``proxies``, or None.
+
+    Keys are tried most specific first: ``scheme://host``, ``scheme``, ``all://host``,
+    ``all``. A ``no_proxy`` key (comma-separated hosts or domains, ``*`` for all) bypasses
+    the proxy for matching hosts.
+    """
+    if not proxies:
+        return None
+    try:
+        parsed = httpx.URL(str(url))
+    except (httpx.InvalidURL, TypeError, ValueError):
+        return None  # the request itself reports the bad URL, with our error
+    scheme, host = parsed.scheme.lower(), parsed.host.lower()
+    no_proxy = proxies.get("no_proxy") or proxies.get("NO_PROXY")
+    if no_proxy and host:
+        patterns = no_proxy if isinstance(no_proxy, (list, tuple)) else str(no_proxy).split(",")
+        if any(_host_matches(host, str(pattern)) for pattern in patterns):
+            return None
+    for key in (f"{scheme}://{host}", scheme, f"all://{host}", "all"):
+        if proxies.get(key):
+            return proxies[key]
+    return None
+
+
 def prepare(config: dict[str, Any]) -> Prepared:
     """Validate a merged config; every bad value is refused here, before any I/O."""
     method = config.get("method") or "GET"
@@ -464,6 +528,8 @@ def prepare(config: dict[str, Any]) -> Prepared:
             f"response_type must be one of {sorted(RESPONSE_TYPES)}, got {response_type!r}"
         )
     stream = config.get("stream", False)
+    if stream is None:  # requests' "not given"
+        stream = False
     if not isinstance(stream, bool):
         raise InvalidOptionError(f"stream must be True or False, got {stream!r}")
     max_content_length = config.get("max_content_length")
@@ -484,6 +550,12 @@ def prepare(config: dict[str, Any]) -> Prepared:
     if config.get("files") is not None and config.get("json") is not None:
         raise InvalidOptionError("files= cannot be combined with json= (use data= for fields)")
     params = merge_params(config.get("params"))
+    response_hooks(config.get("hooks"))  # refuse a bad one before any I/O
+    proxies = config.get("proxies")
+    if proxies is not None and not isinstance(proxies, Mapping):
+        raise InvalidOptionError(f"proxies must be a dict like {{'https': url}}, got {proxies!r}")
+    if proxies and config.get("proxy") is None:  # requests' name; an explicit proxy= wins
+        config = {**config, "proxy": select_proxy(url, proxies)}
     client_options = tuple(
         (name, config.get(name, LIBRARY_DEFAULTS[name])) for name in CLIENT_OPTION_NAMES
     )

@@ -8,6 +8,7 @@ h11 or the socket layer escapes. The original error is chained as ``__cause__``.
     ├── InvalidURL  (also ValueError)               ERR_INVALID_URL
     ├── NetworkError                                ERR_NETWORK
     │   ├── ConnectError
+    │   │   └── SSLError                            TLS handshake or certificate check failed
     │   ├── ReadError
     │   ├── WriteError
     │   ├── ProxyError
@@ -42,6 +43,7 @@ from __future__ import annotations
 import asyncio
 import builtins
 import math
+import ssl
 from typing import TYPE_CHECKING, Any
 
 import h11
@@ -69,6 +71,7 @@ __all__ = [
     "NetworkError",
     "PoolTimeout",
     "ProxyError",
+    "SSLError",
     "ReadError",
     "ReadTimeout",
     "RemoteProtocolError",
@@ -155,6 +158,10 @@ class WriteError(NetworkError):
 
 class ProxyError(NetworkError):
     pass
+
+
+class SSLError(ConnectError):
+    """The TLS handshake failed, e.g. the certificate could not be verified (requests' name)."""
 
 
 class RemoteProtocolError(NetworkError):
@@ -350,6 +357,8 @@ def map_exception(
             f"total timeout{budget} exceeded before the exchange finished ({detail})", **kwargs
         )
     message = str(exc) or type(exc).__name__
+    if isinstance(exc, httpx.ConnectError) and _caused_by_tls(exc):
+        return SSLError(message, **kwargs)
     for source, target in _HTTPX_TO_OURS:
         if isinstance(exc, source):
             if target is RemoteProtocolError:
@@ -358,6 +367,17 @@ def map_exception(
                 message = f"{type(exc).__name__}: {message}"
             return target(message, **kwargs)
     return AxiosError(f"{type(exc).__name__}: {message}", **kwargs)
+
+
+def _caused_by_tls(exc: BaseException) -> bool:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, ssl.SSLError):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return "[SSL" in str(exc)
 
 
 _PROTOCOL_HINTS: tuple[tuple[str, str], ...] = (

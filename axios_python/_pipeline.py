@@ -19,7 +19,7 @@ from typing import Any, Final, NoReturn
 
 import httpx
 
-from ._config import Prepared, request_transforms
+from ._config import Prepared, request_transforms, response_hooks
 from ._deadline import Deadline
 from ._exceptions import (
     AxiosError,
@@ -193,7 +193,14 @@ def _ssl_context(verify: Any, cert: Any, trust_env: bool) -> ssl.SSLContext:
     Loading the CA bundle costs ~25 ms; without this cache every new event loop (each
     ``asyncio.run``) would pay it again for its fresh ``AsyncClient``.
     """
-    context = httpx.create_ssl_context(verify=verify, trust_env=trust_env)
+    if isinstance(verify, (str, os.PathLike)):  # requests' CA bundle path (httpx deprecates it)
+        path = os.fspath(verify)
+        if os.path.isdir(path):
+            context = ssl.create_default_context(capath=path)
+        else:
+            context = ssl.create_default_context(cafile=path)
+    else:
+        context = httpx.create_ssl_context(verify=verify, trust_env=trust_env)
     if isinstance(cert, str):
         context.load_cert_chain(cert)
     elif cert:
@@ -303,7 +310,8 @@ def transform_request(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def finish(response: Response, prepared: Prepared) -> Response:
-    """The last steps before the caller gets a Response: status check, response transforms."""
+    """The last steps before the caller gets a Response: status check, response transforms,
+    then requests' response hooks (a hook that returns a value replaces the response)."""
     check_status(response, prepared)
     if prepared.transform_response and response._content is not None:
         value = response.data
@@ -315,6 +323,10 @@ def finish(response: Response, prepared: Prepared) -> Response:
             except Exception as exc:
                 raise InterceptorError(f"transform_response {transform!r} failed: {exc}") from exc
         response.data = value
+    for hook in response_hooks(prepared.config.get("hooks")):
+        result = hook(response)
+        if result is not None:
+            response = result
     return response
 
 

@@ -14,7 +14,7 @@ import json as jsonlib
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast, overload
 
 import httpx
 
@@ -205,6 +205,20 @@ class Response:
     @property
     def http_version(self) -> str:
         return self._raw.http_version
+
+    @property
+    def is_redirect(self) -> bool:
+        """A redirect status with a Location header (requests' and httpx's meaning)."""
+        return self._raw.is_redirect
+
+    @property
+    def is_permanent_redirect(self) -> bool:
+        return self._raw.is_redirect and self._raw.status_code in (301, 308)
+
+    @property
+    def links(self) -> dict[str | None, dict[str, str]]:
+        """The parsed ``Link`` header, keyed by ``rel`` (or URL)."""
+        return self._raw.links
 
     @property
     def is_closed(self) -> bool:
@@ -493,13 +507,43 @@ class Response:
             yield from chunker.feed(decoder.flush())
             yield from chunker.flush()
 
-    def iter_lines(self, max_line_length: int | None = None) -> Iterator[str]:
-        """Lines without their endings (``\\n``, ``\\r\\n`` or ``\\r``), each bounded in length."""
+    def iter_lines(
+        self,
+        max_line_length: int | None = None,
+        *,
+        chunk_size: int | None = None,
+        decode_unicode: bool | None = None,
+    ) -> Iterator[str]:
+        """Lines without their endings (``\\n``, ``\\r\\n`` or ``\\r``), each bounded in length.
+
+        ``chunk_size`` and ``decode_unicode`` are accepted for code written for requests and
+        change nothing: lines are always str (requests yields bytes unless decode_unicode).
+        """
         splitter = LineSplitter(self._line_bound(max_line_length))
         with self._guard():
             for text in self.iter_text():
                 yield from splitter.feed(text)
             yield from splitter.flush()
+
+    @overload
+    def iter_content(
+        self, chunk_size: int | None = None, decode_unicode: Literal[False] = False
+    ) -> Iterator[bytes]: ...
+
+    @overload
+    def iter_content(
+        self, chunk_size: int | None = None, *, decode_unicode: Literal[True]
+    ) -> Iterator[str]: ...
+
+    @overload
+    def iter_content(
+        self, chunk_size: int | None, decode_unicode: Literal[True]
+    ) -> Iterator[str]: ...
+
+    @overload
+    def iter_content(
+        self, chunk_size: int | None = None, decode_unicode: bool = False
+    ) -> Iterator[bytes] | Iterator[str]: ...
 
     def iter_content(
         self, chunk_size: int | None = None, decode_unicode: bool = False
