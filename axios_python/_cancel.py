@@ -60,7 +60,9 @@ class CancelToken:
             callbacks = list(self._callbacks.values())
             self._callbacks.clear()
         for callback in callbacks:
-            callback(self._reason)
+            # One failing callback must not keep the others (in-flight requests) from waking.
+            with contextlib.suppress(Exception):
+                callback(self._reason)
 
     def raise_if_cancelled(self) -> None:
         if self._event.is_set():

@@ -38,6 +38,7 @@ from ._interceptors import (
     Interceptors,
     compose,
     compose_async,
+    request_config,
     run_chain,
     run_chain_async,
 )
@@ -263,7 +264,7 @@ class Axios:
             return self._dispatch(config)
         try:
             handlers = self.interceptors.request.handlers()[::-1]
-            config = run_chain(handlers, config) if handlers else config
+            config = request_config(run_chain(handlers, config)) if handlers else config
             if self._middleware:
                 response = compose(self._middleware, Context(config, False), self._dispatch_ctx)
             else:
@@ -273,7 +274,11 @@ class Axios:
             if not rejected:
                 raise
             return run_chain(rejected, None, error=exc)  # type: ignore[no-any-return]
-        return run_chain(self.interceptors.response.handlers(), response)  # type: ignore[no-any-return]
+        try:
+            return run_chain(self.interceptors.response.handlers(), response)  # type: ignore[no-any-return]
+        except BaseException:
+            response.close()  # a stream nobody will get must not keep its connection
+            raise
 
     def _has_hooks(self) -> bool:
         return bool(
@@ -340,7 +345,8 @@ class Axios:
             return await self._async_dispatch(config)
         try:
             handlers = self.interceptors.request.handlers()[::-1]
-            config = await run_chain_async(handlers, config) if handlers else config
+            if handlers:
+                config = request_config(await run_chain_async(handlers, config))
             if self._middleware:
                 context = Context(config, True)
                 response = await compose_async(self._middleware, context, self._async_dispatch_ctx)
@@ -352,7 +358,11 @@ class Axios:
                 raise
             return await run_chain_async(rejected, None, error=exc)  # type: ignore[no-any-return]
         handlers = self.interceptors.response.handlers()
-        return await run_chain_async(handlers, response)  # type: ignore[no-any-return]
+        try:
+            return await run_chain_async(handlers, response)  # type: ignore[no-any-return]
+        except BaseException:
+            await response.aclose()
+            raise
 
     async def _async_dispatch_ctx(self, context: Context) -> Response:
         return await self._async_dispatch(context.config)

@@ -289,9 +289,12 @@ def merge_headers(*levels: Any) -> dict[str, Any]:
     merged: dict[str, tuple[str, Any]] = {}
     for level in levels:
         seen: set[str] = set()
+        # In a mapping, "Accept" then "accept" is one header rewritten; in a list of pairs
+        # a repeated name is a header sent twice.
+        repeats = not isinstance(level, Mapping) or isinstance(level, httpx.Headers)
         for name, value in _pairs(level, "headers"):
             key = name.lower() if isinstance(name, str) else name.decode("latin-1").lower()
-            if key in seen and value is not None:
+            if repeats and key in seen and value is not None:
                 previous = merged[key][1]
                 values = previous if isinstance(previous, list) else [previous]
                 merged[key] = (merged[key][0], [*values, value])
@@ -517,9 +520,8 @@ def prepare(config: dict[str, Any]) -> Prepared:
     if not isinstance(method, str) or not _TOKEN.match(method):
         raise InvalidOptionError(f"invalid HTTP method {method!r}: it must be a single token")
     url = _check_url(join_url(config.get("base_url"), config.get("url")))
-    headers = config.get("headers")
-    if not isinstance(headers, dict):  # merge_config leaves a merged dict; normalise others
-        headers = merge_headers(headers)
+    # Always re-merged: an interceptor may have added "accept" beside the default "Accept".
+    headers = merge_headers(config.get("headers"))
     _check_headers(headers)
     timeout = Timeout.coerce(config.get("timeout", LIBRARY_DEFAULTS["timeout"]))
     response_type = config.get("response_type", "auto")

@@ -33,7 +33,7 @@ h11 or the socket layer escapes. The original error is chained as ``__cause__``.
     │   └── StreamClosed
     ├── CancelError                                 ERR_CANCELED
     ├── RetryError                                  ERR_RETRY_EXHAUSTED (.last_exception, .attempts)
-    └── InterceptorError                            ERR_INTERCEPTOR (a handler or middleware failed)
+    └── InterceptorError                            ERR_INTERCEPTOR (interceptor/transform failed)
 
 ``map_exception`` is the single place where errors of the layer below become ours.
 """

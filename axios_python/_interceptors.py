@@ -27,6 +27,7 @@ __all__ = [
     "InterceptorManager",
     "Interceptors",
     "run_chain",
+    "request_config",
     "run_chain_async",
 ]
 
@@ -37,6 +38,7 @@ Handler = Callable[[Any], Any]
 class _Registered:
     fulfilled: Handler | None
     rejected: Handler | None
+    is_async: bool = False  # either handler is a coroutine function: decided once, at use()
 
 
 class InterceptorManager:
@@ -55,7 +57,8 @@ class InterceptorManager:
         with self._lock:
             key = self._next_id
             self._next_id += 1
-            self._handlers[key] = _Registered(on_fulfilled, on_rejected)
+            is_async = any(h is not None and _is_async(h) for h in (on_fulfilled, on_rejected))
+            self._handlers[key] = _Registered(on_fulfilled, on_rejected, is_async)
         return key
 
     def eject(self, key: int) -> None:
@@ -99,6 +102,15 @@ def _sync_only(handler: Handler, what: str) -> None:
         )
 
 
+def request_config(value: Any) -> dict[str, Any]:
+    """What a request chain returned must still be a config."""
+    if not isinstance(value, dict):
+        raise InterceptorError(
+            f"a request interceptor returned {type(value).__name__}, not the config dict"
+        )
+    return value
+
+
 def _failed(exc: BaseException) -> BaseException:
     """Errors of ours pass through a chain as they are; anything else is a handler bug."""
     if isinstance(exc, AxiosError):
@@ -114,7 +126,8 @@ def run_chain(handlers: list[_Registered], value: Any, error: BaseException | No
         handler = registered.rejected if error is not None else registered.fulfilled
         if handler is None:
             continue
-        _sync_only(handler, "interceptor")
+        if registered.is_async:
+            _sync_only(handler, "interceptor")
         try:
             result = handler(error if error is not None else value)
         except Exception as exc:

@@ -13,7 +13,7 @@ import io
 import os
 import ssl
 import time
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator, Mapping
 from datetime import timedelta
 from typing import Any, Final, NoReturn
 
@@ -344,6 +344,7 @@ class RetryPlan:
             prepared.method,
         )
         self._stream = prepared.stream
+        self._rewind = _body_rewinder(config)
 
     def after_error(self, error: AxiosError) -> float:
         """The delay before the next attempt; raises when the error is final."""
@@ -358,20 +359,37 @@ class RetryPlan:
         self.attempts += 1
         if not self.policy.retryable(response, before_body=True):
             return None
-        if self.policy.max_retries == 0:
+        if self.policy.max_retries == 0 or self._rewind is None:
             return None
         return self._next_delay(status_error(response), response.headers.get("retry-after"))
 
     def _next_delay(self, last: AxiosError, retry_after: str | None) -> float:
-        if self.policy.max_retries == 0:
-            raise last
+        if self.policy.max_retries == 0 or self._rewind is None:
+            raise last  # no retries asked, or a one-shot body (an iterator) already spent
         if self.attempts > self.policy.max_retries:
             raise self.policy.exhausted(last, self.attempts) from last
         delay = self.policy.delay(self.attempts, retry_after)
         remaining = self.deadline.remaining()
         if remaining is not None and delay >= remaining:
             raise self.policy.exhausted(last, self.attempts) from last
+        self._rewind()
         return delay
+
+
+def _body_rewinder(config: dict[str, Any]) -> Callable[[], None] | None:
+    """How to send the body again on a retry; None when it cannot be (a spent iterator)."""
+    body = config.get("content")
+    if body is None and not isinstance(config.get("data"), (Mapping, list, tuple)):
+        body = config.get("data")
+    if body is None or isinstance(body, (bytes, bytearray, memoryview, str)):
+        return lambda: None
+    if hasattr(body, "read"):
+        try:
+            start = body.tell()
+            return lambda: body.seek(start)
+        except (AttributeError, OSError, ValueError):
+            return None
+    return None
 
 
 def check_status(response: Response, prepared: Prepared) -> None:

@@ -1,7 +1,7 @@
 """Retry: strategies (how long to wait) and the policy (whether to try again). No I/O.
 
-The loops that sleep live in ``_client`` (``time.sleep``-free: a cancellable wait in sync
-code, ``asyncio.sleep`` in async code), so the event loop thread never blocks.
+The loops that sleep live in ``_client``: in sync code a cancellable wait on the token (plain
+``time.sleep`` without one), in async code ``asyncio.sleep``, so the event loop never blocks.
 """
 
 from __future__ import annotations

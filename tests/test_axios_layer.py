@@ -385,3 +385,30 @@ def test_module_level_interceptors_and_streamed_responses(mode: str, echo_url: s
     finally:
         axios_python.interceptors.response.eject(key)
     assert seen == [200]
+
+
+def test_retries_resend_rewindable_bodies_and_never_spent_iterators(
+    mode: str, httpserver: HTTPServer, tmp_path: Any
+) -> None:
+    bodies: list[bytes] = []
+
+    def handler(request: Request) -> Response:
+        bodies.append(request.get_data())
+        return Response("busy", status=503) if len(bodies) % 2 else Response("ok")
+
+    httpserver.expect_request("/put").respond_with_handler(handler)
+    url = httpserver.url_for("/put")
+    path = tmp_path / "body.bin"
+    path.write_bytes(b"file body")
+    with path.open("rb") as f:
+        response = send(mode, "PUT", url, content=f, max_retries=2, retry_strategy=FixedDelay(0.01))
+    assert response.status == 200 and bodies == [b"file body", b"file body"]
+
+    def once() -> Any:
+        yield b"one-shot"
+
+    bodies.clear()
+    response = send(
+        mode, "PUT", url, content=once(), max_retries=2, retry_strategy=FixedDelay(0.01)
+    )
+    assert response.status == 503 and bodies == [b"one-shot"]  # not resent empty
