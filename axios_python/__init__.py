@@ -38,6 +38,13 @@ from ._api import (
 )
 from ._cancel import AbortController, AbortSignal, CancelToken
 from ._client import Axios, AxiosPython, RequestContext
+from ._compat import (
+    BaseTransport,
+    HttpxTransport,
+    PreparedRequest,
+    RequestConfig,
+    merge_config,
+)
 from ._config import DEFAULT_MAX_LINE_LENGTH, RequestOptions, Timeout
 from ._exceptions import (
     AxiosError,
@@ -83,6 +90,11 @@ from ._version import __version__
 from .exceptions import ConnectionError, HTTPError, RequestException  # requests' top-level names
 
 __all__ = [
+    "BaseTransport",
+    "HttpxTransport",
+    "PreparedRequest",
+    "RequestConfig",
+    "merge_config",
     "DEFAULT_MAX_LINE_LENGTH",
     "AuthPlugin",
     "CachePlugin",

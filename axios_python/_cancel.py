@@ -26,6 +26,16 @@ CANCEL_POLL_SECONDS = 0.1
 """How often a blocked sync wait looks at its token: the bound on cancellation latency."""
 
 
+def _takes_no_reason(callback: Callable[..., Any]) -> bool:
+    try:
+        inspect.signature(callback).bind(None)
+    except TypeError:
+        return True
+    except ValueError:  # no signature to inspect: assume the documented form
+        return False
+    return False
+
+
 class CancelToken:
     """``token.cancel("why")`` from anywhere ends the requests that carry ``cancel_token=token``."""
 
@@ -68,11 +78,14 @@ class CancelToken:
         if self._event.is_set():
             raise CancelError(self._reason or "canceled")
 
-    def on_cancel(self, callback: Callable[[str | None], Any]) -> Callable[[], None]:
+    def on_cancel(self, callback: Callable[..., Any]) -> Callable[[], None]:
         """Call ``callback(reason)`` once, on cancel (at once if already cancelled).
 
         Returns a function that unregisters the callback.
         """
+        if _takes_no_reason(callback):  # axios-python 0.2.0 called callback()
+            plain = callback
+            callback = lambda _reason: plain()  # noqa: E731
         with self._lock:
             if not self._event.is_set():
                 key = self._next_id

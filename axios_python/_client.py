@@ -150,6 +150,8 @@ class Axios:
         plugin.install(self)
         return self
 
+    plugin = install  # axios-python 0.2.0's name
+
     def create(
         self, config: Mapping[str, Any] | None = None, **options: Unpack[RequestOptions]
     ) -> Axios:

@@ -384,12 +384,20 @@ def join_url(base_url: str | None, url: str | httpx.URL | None) -> str:
 
 
 @functools.lru_cache(maxsize=512)
-def _check_url(url: str) -> httpx.URL:
-    """Parse and check a URL; cached, since APIs call the same few URLs over and over."""
+def _check_url(url: str, custom_transport: bool = False) -> httpx.URL:
+    """Parse and check a URL; cached, since APIs call the same few URLs over and over.
+
+    With a transport of the caller's own, any scheme goes (``mock://``), and a URL without
+    a host (``mock:/users``, from base_url "mock://") is sent to ``localhost``.
+    """
     try:
         parsed = httpx.URL(url)
     except (httpx.InvalidURL, TypeError, ValueError) as exc:
         raise InvalidURL(f"invalid URL {url!r}: {exc}") from exc
+    if custom_transport:
+        if not parsed.scheme:
+            raise InvalidURL(f"URL {url!r} has no scheme")
+        return parsed if parsed.host else parsed.copy_with(host="localhost")
     if parsed.scheme not in ("http", "https"):
         scheme = parsed.scheme or "(none)"
         raise InvalidURL(
@@ -519,7 +527,8 @@ def prepare(config: dict[str, Any]) -> Prepared:
     method = config.get("method") or "GET"
     if not isinstance(method, str) or not _TOKEN.match(method):
         raise InvalidOptionError(f"invalid HTTP method {method!r}: it must be a single token")
-    url = _check_url(join_url(config.get("base_url"), config.get("url")))
+    custom_transport = config.get("transport") is not None
+    url = _check_url(join_url(config.get("base_url"), config.get("url")), custom_transport)
     # Always re-merged: an interceptor may have added "accept" beside the default "Accept".
     headers = merge_headers(config.get("headers"))
     _check_headers(headers)

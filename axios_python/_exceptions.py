@@ -201,6 +201,11 @@ class HTTPStatusError(AxiosError):
 
     default_code = "ERR_BAD_RESPONSE"
 
+    def __init__(
+        self, message: str, response: Response | None = None, **kwargs: Any
+    ) -> None:  # ``response`` positional too, as in axios-python 0.2.0
+        super().__init__(message, response=response, **kwargs)
+
 
 class TooManyRedirects(AxiosError):
     default_code = "ERR_FR_TOO_MANY_REDIRECTS"
@@ -260,7 +265,12 @@ class RetryError(AxiosError):
     default_code = "ERR_RETRY_EXHAUSTED"
 
     def __init__(
-        self, message: str, *, last_exception: BaseException, attempts: int, **kwargs: Any
+        self,
+        message: str,
+        last_exception: BaseException | None = None,
+        *,
+        attempts: int = 0,
+        **kwargs: Any,
     ) -> None:
         super().__init__(message, **kwargs)
         self.last_exception = last_exception

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import inspect
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,7 +88,7 @@ class Interceptors:
                 theirs.use(registered.fulfilled, registered.rejected)
 
 
-def _is_async(handler: Handler) -> bool:
+def _is_async(handler: Callable[..., Any]) -> bool:
     return inspect.iscoroutinefunction(handler) or inspect.iscoroutinefunction(
         getattr(handler, "__call__", None)  # noqa: B004 - objects with an async __call__
     )
@@ -167,6 +167,29 @@ class Context:
     is_async: bool
     state: dict[str, Any] = field(default_factory=dict)
 
+    # axios-python 0.2.0 handed middleware the config dict itself: ctx.get("url"), ctx["headers"]
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.config.get(key, default)
+
+    def __getitem__(self, key: str) -> Any:
+        return self.config[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.config[key] = value
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.config
+
+    def _next(self, follow: Callable[[], Any]) -> Callable[..., Any]:
+        """``next()``, or 0.2.0's ``next(ctx)`` (a new config dict replaces the current one)."""
+
+        def call_next(updated: Any = None) -> Any:
+            if isinstance(updated, Mapping) and updated is not self.config:
+                self.config = dict(updated)
+            return follow()
+
+        return call_next
+
 
 Middleware = Callable[[Context, Callable[[], Any]], Any]
 
@@ -176,9 +199,28 @@ def _pick(middleware: Any, is_async: bool) -> Middleware:
     chosen = getattr(middleware, "async_" if is_async else "sync", None)
     if chosen is not None:
         return chosen  # type: ignore[no-any-return]
-    if not is_async:
-        _sync_only(middleware, "middleware")
     return middleware  # type: ignore[no-any-return]
+
+
+async def _ready(value: Any) -> Any:
+    return value
+
+
+def _run_without_loop(middleware: Any, awaitable: Any) -> Any:
+    """Drive an ``async def`` middleware in a sync call, as 0.2.0 did, but with no event loop:
+    that works while it awaits only ``next`` (and ``asyncio.sleep(0)``)."""
+    steps = awaitable.__await__()
+    try:
+        while True:
+            if steps.send(None) is not None:  # a future: real async I/O needs a loop
+                break
+    except StopIteration as done:
+        return done.value
+    steps.close()
+    raise InterceptorError(
+        f"the async middleware {getattr(middleware, '__name__', middleware)!r} awaited async "
+        "I/O during a sync call: use the async_ methods, or give it a `sync` twin"
+    )
 
 
 def compose(middlewares: list[Any], context: Context, dispatch: Callable[[Context], Any]) -> Any:
@@ -188,7 +230,10 @@ def compose(middlewares: list[Any], context: Context, dispatch: Callable[[Contex
         if index == len(middlewares):
             return dispatch(context)
         middleware = _pick(middlewares[index], False)
-        return middleware(context, lambda: call(index + 1))
+        if not _is_async(middleware):
+            return middleware(context, context._next(lambda: call(index + 1)))
+        follow = context._next(lambda: _ready(call(index + 1)))
+        return _run_without_loop(middleware, middleware(context, follow))
 
     return call(0)
 
@@ -200,7 +245,7 @@ async def compose_async(
         if index == len(middlewares):
             return await dispatch(context)
         middleware = _pick(middlewares[index], True)
-        result = middleware(context, lambda: call(index + 1))
+        result = middleware(context, context._next(lambda: call(index + 1)))
         return await result if inspect.isawaitable(result) else result
 
     return await call(0)

@@ -19,6 +19,7 @@ from typing import Any, Final, NoReturn
 
 import httpx
 
+from ._compat import STREAM_EXTENSION, adapt_transport
 from ._config import Prepared, request_transforms, response_hooks
 from ._deadline import Deadline
 from ._exceptions import (
@@ -180,6 +181,7 @@ def build_request(
             headers=header_pairs,
             cookies=prepared.config.get("cookies"),
             timeout=prepared.timeout.to_httpx(),
+            extensions={STREAM_EXTENSION: True} if prepared.stream else None,
             **arguments,
         )
     except (TypeError, ValueError) as exc:
@@ -222,7 +224,7 @@ def tls_context(verify: Any, cert: Any, trust_env: bool) -> ssl.SSLContext:
 def client_kwargs(options: tuple[tuple[str, Any], ...], *, is_async: bool) -> dict[str, Any]:
     """httpx client arguments for one set of client-level options."""
     opts = dict(options)
-    transport = opts.pop("transport")
+    transport = adapt_transport(opts.pop("transport"))
     context = tls_context(opts["verify"], opts["cert"], opts["trust_env"])
     kwargs: dict[str, Any] = {
         "verify": context,

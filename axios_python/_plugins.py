@@ -308,7 +308,10 @@ class CachePlugin:
         *,
         vary: Iterable[str] = DEFAULT_VARY,
         max_entry_size: int | None = 1024 * 1024,
+        max_size: int | None = None,
     ) -> None:
+        if max_size is not None:  # axios-python 0.2.0's name for max_entries
+            max_entries = max_size
         if isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or not ttl > 0:
             raise InvalidOptionError(
                 f"CachePlugin ttl must be a number of seconds > 0, got {ttl!r}"
@@ -561,6 +564,8 @@ class LoggerPlugin:
         *,
         redact: Iterable[str] = (),
     ) -> None:
+        if isinstance(logger, int) and not isinstance(logger, bool):
+            logger, level = None, logger  # axios-python 0.2.0's order: LoggerPlugin(level, logger)
         if logger is None or isinstance(logger, str):
             logger = logging.getLogger(logger or "axios_python")
         if isinstance(level, str):

@@ -107,24 +107,43 @@ class Response:
 
     def __init__(
         self,
-        raw: httpx.Response,
-        prepared: Prepared | None = None,
+        raw: httpx.Response | int | None = None,
+        prepared: Prepared | Any = None,
+        data: Any = None,
+        request: Any = None,
         *,
+        status_code: int | None = None,
+        headers: Any = None,
         is_async: bool = False,
         deadline: Deadline | None = None,
         elapsed: datetime.timedelta | None = None,
     ) -> None:
+        if isinstance(raw, httpx.Response):
+            legacy = False
+        else:  # axios-python 0.2.0: Response(status_code, headers, data, request)
+            from ._compat import build_httpx_response
+
+            raw = build_httpx_response(
+                raw if status_code is None else status_code,
+                prepared if headers is None else headers,
+                data,
+                request,
+            )
+            prepared, legacy = None, True
         self._raw = raw
         self._prepared = prepared
         self._is_async = is_async
         self._deadline = deadline or Deadline(None)
         self._elapsed = elapsed
         self._content: bytes | None = None
-        self._data: Any = _NO_DATA
+        self._data: Any = raw.extensions.get("axios_python.data", _NO_DATA)
         self._text: str | None = None
         self._encoding: str | None = None
         self._consumed = False
         self._closed = False
+        if legacy:  # built in memory: already read
+            self._content = raw.content
+            self._consumed = self._closed = True
         self._watch: Watch | None = None
         self._history: list[Response] | None = None
         self._size_limit = SizeLimit(prepared.max_content_length if prepared else None)

@@ -15,12 +15,10 @@ from typing import Any, Protocol, runtime_checkable
 
 from ._exceptions import (
     AxiosError,
-    ConnectError,
-    ConnectTimeout,
     InvalidOptionError,
-    PoolTimeout,
-    ReadTimeout,
+    NetworkError,
     RetryError,
+    TimeoutError,
 )
 
 __all__ = [
@@ -34,12 +32,7 @@ __all__ = [
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
-RETRY_ERRORS: tuple[type[AxiosError], ...] = (
-    ConnectError,
-    ConnectTimeout,
-    PoolTimeout,
-    ReadTimeout,
-)
+RETRY_ERRORS: tuple[type[AxiosError], ...] = (NetworkError, TimeoutError)
 
 
 @runtime_checkable
@@ -62,13 +55,15 @@ class FixedDelay:
 
 @dataclass
 class LinearBackoff:
-    """``base * attempt`` seconds: 1, 2, 3... for base 1."""
+    """``base + increment * (attempt - 1)`` seconds (increment defaults to base: 1, 2, 3...)."""
 
     base: float = 1.0
+    increment: float | None = None
     max_delay: float = 30.0
 
     def get_delay(self, attempt: int) -> float:
-        return min(self.base * attempt, self.max_delay)
+        step = self.base if self.increment is None else self.increment
+        return min(self.base + step * (attempt - 1), self.max_delay)
 
 
 @dataclass
@@ -79,6 +74,11 @@ class ExponentialBackoff:
     factor: float = 2.0
     max_delay: float = 30.0
     jitter: bool = False
+    multiplier: float | None = None  # axios-python 0.2.0's name for factor
+
+    def __post_init__(self) -> None:
+        if self.multiplier is not None:
+            self.factor = self.multiplier
 
     def get_delay(self, attempt: int) -> float:
         delay = min(self.base * self.factor ** (attempt - 1), self.max_delay)
@@ -144,6 +144,9 @@ class RetryPolicy:
     def retryable(self, outcome: Any, *, before_body: bool = True) -> bool:
         """Whether ``outcome`` (the error raised, or the Response received) deserves a retry."""
         if self._predicate is not None:
+            # 0.2.0's predicates took exceptions only: never ask one about a success.
+            if not isinstance(outcome, BaseException) and outcome.status_code < 400:
+                return False
             return bool(self._predicate(outcome))
         if not self._custom and self.method not in IDEMPOTENT_METHODS:
             return False

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from ._exceptions import (
     AxiosError,
+    AxiosPythonError,
+    CancelError,
     ConnectError,
     ContentTooLarge,
     DeadlineExceeded,
     DecodingError,
     HTTPStatusError,
+    InterceptorError,
     InvalidOptionError,
     InvalidURL,
     JSONDecodeError,
@@ -39,6 +42,13 @@ InvalidSchema = InvalidURL
 StreamConsumedError = StreamConsumed
 
 __all__ = [
+    "AxiosPythonError",
+    "CancelError",
+    "InterceptorError",
+    "RetryError",
+    "HTTPStatusError",
+    "NetworkError",
+    "TimeoutError",
     "ChunkedEncodingError",
     "ConnectTimeout",
     "ConnectionError",
@@ -54,7 +64,6 @@ __all__ = [
     "ProxyError",
     "ReadTimeout",
     "RequestException",
-    "RetryError",
     "SSLError",
     "StreamConsumedError",
     "Timeout",
