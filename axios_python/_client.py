@@ -187,7 +187,7 @@ class Axios:
         # the rest skip that per-read cost.
         watched = prepared.timeout.total is not None or prepared.cancel_token is not None
         clamped = watched and prepared.transport is None
-        key = (*client_key(prepared.client_options), clamped)
+        key = (client_key(prepared.client_options), clamped)
         client = self._clients.get(key)
         if client is None:
             kwargs = client_kwargs(prepared.client_options, is_async=False)

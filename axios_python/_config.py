@@ -438,7 +438,7 @@ def _check_positive_int(name: str, value: object, *, allow_none: bool, minimum: 
         raise InvalidOptionError(f"{name} must be an integer >= {minimum}, got {value!r}")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Prepared:
     """A merged, checked config: everything the pipeline needs, in the types it needs."""
 

@@ -339,18 +339,20 @@ class RetryPlan:
         config = prepared.config
         self.deadline = Deadline(prepared.timeout.total)
         self.attempts = 0
-        self.policy = RetryPolicy(
-            config.get("max_retries", 0),
-            config.get("retry_strategy"),
-            config.get("retry_on"),
-            prepared.method,
-        )
-        self._stream = prepared.stream
-        self._rewind = _body_rewinder(config)
+        retries = config.get("max_retries", 0)
+        self.policy: RetryPolicy | None = None
+        self._rewind: Callable[[], None] | None = None
+        if retries != 0 or config.get("retry_on") is not None:  # the common case skips this
+            self.policy = RetryPolicy(
+                retries, config.get("retry_strategy"), config.get("retry_on"), prepared.method
+            )
+            self._rewind = _body_rewinder(config)
 
     def after_error(self, error: AxiosError) -> float:
         """The delay before the next attempt; raises when the error is final."""
         self.attempts += 1
+        if self.policy is None:
+            raise error
         before_body = error.response is None
         if not self.policy.retryable(error, before_body=before_body):
             raise error
@@ -359,13 +361,14 @@ class RetryPlan:
     def after_response(self, response: Response) -> float | None:
         """None: hand the response over. A number: retry after that many seconds."""
         self.attempts += 1
-        if not self.policy.retryable(response, before_body=True):
+        if self.policy is None or not self.policy.retryable(response, before_body=True):
             return None
         if self.policy.max_retries == 0 or self._rewind is None:
             return None
         return self._next_delay(status_error(response), response.headers.get("retry-after"))
 
     def _next_delay(self, last: AxiosError, retry_after: str | None) -> float:
+        assert self.policy is not None  # callers checked
         if self.policy.max_retries == 0 or self._rewind is None:
             raise last  # no retries asked, or a one-shot body (an iterator) already spent
         if self.attempts > self.policy.max_retries:
@@ -403,6 +406,11 @@ def check_status(response: Response, prepared: Prepared) -> None:
 
 def client_key(options: tuple[tuple[str, Any], ...]) -> tuple[Any, ...]:
     """A hashable identity for a set of client options (objects by identity)."""
+    try:
+        hash(options)
+        return options  # the common case: every value hashable, no new tuple needed
+    except TypeError:
+        pass
     key: list[Any] = []
     for name, value in options:
         try:
