@@ -15,6 +15,7 @@ from httpx import codes
 from . import auth, exceptions
 from ._api import (
     async_delete,
+    async_download,
     async_get,
     async_head,
     async_options,
@@ -26,6 +27,7 @@ from ._api import (
     default_instance,
     defaults,
     delete,
+    download,
     get,
     head,
     interceptors,
@@ -46,6 +48,7 @@ from ._compat import (
     merge_config,
 )
 from ._config import DEFAULT_MAX_LINE_LENGTH, RequestOptions, Timeout
+from ._download import DownloadResult, IntegrityError
 from ._exceptions import (
     AxiosError,
     AxiosPythonError,
@@ -91,6 +94,10 @@ from .exceptions import ConnectionError, HTTPError, RequestException  # requests
 
 __all__ = [
     "BaseTransport",
+    "DownloadResult",
+    "IntegrityError",
+    "async_download",
+    "download",
     "HttpxTransport",
     "PreparedRequest",
     "RequestConfig",

@@ -7,6 +7,7 @@ an instance with ``create()`` for session-like cookie persistence.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -14,10 +15,12 @@ from typing_extensions import Unpack
 
 from ._client import Axios, RequestContext
 from ._config import RequestOptions
+from ._download import DownloadResult
 from ._response import Response
 
 __all__ = [
     "async_delete",
+    "async_download",
     "async_get",
     "async_head",
     "async_options",
@@ -31,6 +34,7 @@ __all__ = [
     "interceptors",
     "use",
     "delete",
+    "download",
     "get",
     "head",
     "options",
@@ -162,3 +166,26 @@ def async_patch(
 ) -> RequestContext:
     merged = _positional("async_patch", options, data=data)
     return default_instance.async_request("PATCH", url, **merged)
+
+
+def download(
+    url: Any,
+    dest: str | os.PathLike[str],
+    /,
+    *,
+    checksum: str | None = None,
+    **options: Unpack[RequestOptions],
+) -> DownloadResult:
+    """Download ``url`` to ``dest`` atomically, verified (see ``Axios.download``)."""
+    return default_instance.download(url, dest, checksum=checksum, **options)
+
+
+async def async_download(
+    url: Any,
+    dest: str | os.PathLike[str],
+    /,
+    *,
+    checksum: str | None = None,
+    **options: Unpack[RequestOptions],
+) -> DownloadResult:
+    return await default_instance.async_download(url, dest, checksum=checksum, **options)

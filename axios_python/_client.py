@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import http.cookiejar
+import os
 import threading
 import time
 import weakref
@@ -32,6 +33,7 @@ from ._config import (
     prepare,
 )
 from ._deadline import Deadline, clamp_socket_waits, deadline_scope, watched
+from ._download import DownloadResult, download_options, parse_checksum
 from ._exceptions import AxiosError, InvalidOptionError
 from ._interceptors import (
     Context,
@@ -412,6 +414,37 @@ class Axios:
             await response.aclose()
             raise
         return response
+
+    # -- downloads ------------------------------------------------------------------------
+
+    def download(
+        self,
+        url: Any,
+        dest: str | os.PathLike[str],
+        /,
+        *,
+        checksum: str | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> DownloadResult:
+        """GET ``url`` into ``dest`` atomically (see ``Response.save``); a 4xx/5xx fails."""
+        parse_checksum(checksum)  # a bad checksum is refused before any I/O
+        stream_options: Any = download_options(dict(options))
+        with self.request("GET", url, **stream_options) as response:
+            return response.save(dest, checksum=checksum)
+
+    async def async_download(
+        self,
+        url: Any,
+        dest: str | os.PathLike[str],
+        /,
+        *,
+        checksum: str | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> DownloadResult:
+        parse_checksum(checksum)
+        stream_options: Any = download_options(dict(options))
+        async with self.async_request("GET", url, **stream_options) as response:
+            return await response.asave(dest, checksum=checksum)
 
     # -- verbs ----------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import io
 import json as jsonlib
+import os
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from types import TracebackType
@@ -52,6 +53,7 @@ from ._exceptions import (
 
 if TYPE_CHECKING:
     from ._config import Prepared
+    from ._download import DownloadResult
 
 __all__ = ["Response"]
 
@@ -575,6 +577,22 @@ class Response:
         if decode_unicode:
             return self.iter_text(chunk_size)
         return self.iter_bytes(chunk_size)
+
+    def save(self, dest: str | os.PathLike[str], *, checksum: str | None = None) -> DownloadResult:
+        """Stream the body into ``dest`` atomically: a temporary file beside it, fsynced,
+        renamed over ``dest`` only when complete (declared length, and ``checksum`` such as
+        ``"sha256:<hex>"`` when given). On failure ``dest`` is untouched."""
+        from ._download import save_sync
+
+        return save_sync(self, dest, checksum)
+
+    async def asave(
+        self, dest: str | os.PathLike[str], *, checksum: str | None = None
+    ) -> DownloadResult:
+        """The async twin of ``save`` (file I/O runs off the event loop)."""
+        from ._download import save_async
+
+        return await save_async(self, dest, checksum)
 
     def _line_bound(self, max_line_length: int | None) -> int:
         if max_line_length is not None:
