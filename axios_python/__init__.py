@@ -48,7 +48,7 @@ from ._compat import (
     merge_config,
 )
 from ._config import DEFAULT_MAX_LINE_LENGTH, RequestOptions, Timeout
-from ._download import DownloadResult, IntegrityError
+from ._download import DownloadResult
 from ._exceptions import (
     AxiosError,
     AxiosPythonError,
@@ -59,6 +59,7 @@ from ._exceptions import (
     DeadlineExceeded,
     DecodingError,
     HTTPStatusError,
+    IntegrityError,
     InterceptorError,
     InvalidOptionError,
     InvalidURL,

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._exceptions import AxiosError, InvalidOptionError
+from ._exceptions import AxiosError, IntegrityError, InvalidOptionError
 
 if TYPE_CHECKING:
     from ._response import Response
@@ -27,12 +27,6 @@ __all__ = ["DownloadResult", "IntegrityError", "save_async", "save_sync"]
 
 CHUNK = 64 * 1024
 ALGORITHMS = ("sha256", "sha1", "sha512", "md5")
-
-
-class IntegrityError(AxiosError):
-    """The body arrived but is not the resource: wrong length or wrong digest."""
-
-    default_code = "ERR_INTEGRITY"
 
 
 @dataclass(frozen=True)

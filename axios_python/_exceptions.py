@@ -33,6 +33,7 @@ h11 or the socket layer escapes. The original error is chained as ``__cause__``.
     │   └── StreamClosed
     ├── CancelError                                 ERR_CANCELED
     ├── RetryError                                  ERR_RETRY_EXHAUSTED (.last_exception, .attempts)
+    ├── IntegrityError                              ERR_INTEGRITY (a download's length or digest)
     └── InterceptorError                            ERR_INTERCEPTOR (interceptor/transform failed)
 
 ``map_exception`` is the single place where errors of the layer below become ours.
@@ -62,6 +63,7 @@ __all__ = [
     "DeadlineExceeded",
     "DecodingError",
     "HTTPStatusError",
+    "IntegrityError",
     "InterceptorError",
     "InvalidOptionError",
     "JSONDecodeError",
@@ -275,6 +277,12 @@ class RetryError(AxiosError):
         super().__init__(message, **kwargs)
         self.last_exception = last_exception
         self.attempts = attempts
+
+
+class IntegrityError(AxiosError):
+    """A download arrived but is not the resource: wrong length or wrong digest."""
+
+    default_code = "ERR_INTEGRITY"
 
 
 class InterceptorError(AxiosError):
