@@ -49,6 +49,7 @@ from ._compat import (
 )
 from ._config import DEFAULT_MAX_LINE_LENGTH, RequestOptions, Timeout
 from ._download import DownloadResult
+from ._events import ServerSentEvent
 from ._exceptions import (
     AxiosError,
     AxiosPythonError,
@@ -95,6 +96,7 @@ from .exceptions import ConnectionError, HTTPError, RequestException  # requests
 
 __all__ = [
     "BaseTransport",
+    "ServerSentEvent",
     "DownloadResult",
     "IntegrityError",
     "async_download",

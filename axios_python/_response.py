@@ -38,6 +38,7 @@ from ._decoders import (
     check_chunk_size,
     decoder_for,
 )
+from ._events import JSONLinesDecoder, ServerSentEvent, SSEDecoder
 from ._exceptions import (
     AxiosError,
     DeadlineExceeded,
@@ -578,6 +579,24 @@ class Response:
             return self.iter_text(chunk_size)
         return self.iter_bytes(chunk_size)
 
+    def iter_sse(self, max_line_length: int | None = None) -> Iterator[ServerSentEvent]:
+        """Server-Sent Events (``text/event-stream``), parsed by the WHATWG rules."""
+        decoder = SSEDecoder()
+        with self._guard():
+            for line in self.iter_lines(max_line_length):
+                event = decoder.feed(line)
+                if event is not None:
+                    yield event
+
+    def iter_json(self, max_line_length: int | None = None) -> Iterator[Any]:
+        """NDJSON / JSON Lines: one value per line; a bad line raises naming its number."""
+        decoder = JSONLinesDecoder()
+        with self._guard():
+            for line in self.iter_lines(max_line_length):
+                present, value = decoder.feed(line)
+                if present:
+                    yield value
+
     def save(self, dest: str | os.PathLike[str], *, checksum: str | None = None) -> DownloadResult:
         """Stream the body into ``dest`` atomically: a temporary file beside it, fsynced,
         renamed over ``dest`` only when complete (declared length, and ``checksum`` such as
@@ -731,6 +750,22 @@ class Response:
                     yield line
             for line in splitter.flush():
                 yield line
+
+    async def aiter_sse(self, max_line_length: int | None = None) -> AsyncIterator[ServerSentEvent]:
+        decoder = SSEDecoder()
+        async with self._aguard():
+            async for line in self.aiter_lines(max_line_length):
+                event = decoder.feed(line)
+                if event is not None:
+                    yield event
+
+    async def aiter_json(self, max_line_length: int | None = None) -> AsyncIterator[Any]:
+        decoder = JSONLinesDecoder()
+        async with self._aguard():
+            async for line in self.aiter_lines(max_line_length):
+                present, value = decoder.feed(line)
+                if present:
+                    yield value
 
     async def aread(self) -> bytes:
         if self._content is None:
