@@ -15,7 +15,7 @@ import os
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, TypeVar, cast, overload
 
 import httpx
 
@@ -407,8 +407,18 @@ class Response:
             )
         )
 
+    def _raise_as_ours(self, exc: BaseException) -> NoReturn:
+        """Re-raise a failure met while reading: ours, with the original chained."""
+        error = self._error_from(exc)
+        if error is exc:
+            raise exc
+        raise error from exc
+
     def _arm(self, arm: Callable[[Deadline, Callable[[], None]], Watch | None]) -> None:
-        if self._deadline.at is not None and self._watch is None:
+        # Only a caller's own transport needs the watchdog: the pools we build clamp every
+        # socket wait to the deadline already (``_deadline.clamp_socket_waits``).
+        caller_transport = self._prepared is not None and self._prepared.transport is not None
+        if caller_transport and self._deadline.at is not None and self._watch is None:
             action = shutdown_socket_of(self._raw.extensions)
             if action is not None:
                 self._watch = arm(self._deadline, action)
@@ -450,10 +460,7 @@ class Response:
             raise
         except Exception as exc:
             self.close()
-            error = self._error_from(exc)
-            if error is exc:
-                raise
-            raise error from exc
+            self._raise_as_ours(exc)
 
     def _iter_decoded(self, api: str) -> Iterator[bytes]:
         """Decoded body pieces off the wire; the hot loop of every sync read.
@@ -490,10 +497,7 @@ class Response:
             raise
         except Exception as exc:
             self.close()
-            error = self._error_from(exc)
-            if error is exc:
-                raise
-            raise error from exc
+            self._raise_as_ours(exc)
         self.close()
 
     def iter_raw(self, chunk_size: int | None = None) -> Iterator[bytes]:
@@ -662,10 +666,7 @@ class Response:
             raise
         except Exception as exc:
             await self.aclose()
-            error = self._error_from(exc)
-            if error is exc:
-                raise
-            raise error from exc
+            self._raise_as_ours(exc)
 
     async def _aiter_decoded(self, api: str) -> AsyncIterator[bytes]:
         """The async twin of ``_iter_decoded``."""
@@ -694,10 +695,7 @@ class Response:
             raise
         except Exception as exc:
             await self.aclose()
-            error = self._error_from(exc)
-            if error is exc:
-                raise
-            raise error from exc
+            self._raise_as_ours(exc)
         await self.aclose()
 
     @staticmethod
