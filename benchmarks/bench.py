@@ -267,29 +267,33 @@ async def stream_aiohttp(c: Clients, url: str) -> int:
 # Small GETs: each does ``count`` buffered GETs and returns the bytes of body it saw.
 
 
-def gets_axios_sync(c: Clients, url: str, count: int) -> int:
-    get = c.axios.get
+def body_bytes_of_gets(get: Any, url: str, count: int) -> int:
+    """``count`` buffered GETs through ``get``; the body bytes seen (so no call is skipped)."""
     return sum(len(get(url).content) for _ in range(count))
+
+
+async def body_bytes_of_async_gets(get: Any, url: str, count: int) -> int:
+    return sum([len((await get(url)).content) for _ in range(count)])
+
+
+def gets_axios_sync(c: Clients, url: str, count: int) -> int:
+    return body_bytes_of_gets(c.axios.get, url, count)
 
 
 async def gets_axios_async(c: Clients, url: str, count: int) -> int:
-    get = c.axios.async_get
-    return sum([len((await get(url)).content) for _ in range(count)])
+    return await body_bytes_of_async_gets(c.axios.async_get, url, count)
 
 
 def gets_httpx_sync(c: Clients, url: str, count: int) -> int:
-    get = c.httpx_sync.get
-    return sum(len(get(url).content) for _ in range(count))
+    return body_bytes_of_gets(c.httpx_sync.get, url, count)
 
 
 async def gets_httpx_async(c: Clients, url: str, count: int) -> int:
-    get = c.httpx_async.get
-    return sum([len((await get(url)).content) for _ in range(count)])
+    return await body_bytes_of_async_gets(c.httpx_async.get, url, count)
 
 
 def gets_requests(c: Clients, url: str, count: int) -> int:
-    get = c.requests.get
-    return sum(len(get(url).content) for _ in range(count))
+    return body_bytes_of_gets(c.requests.get, url, count)
 
 
 async def gets_aiohttp(c: Clients, url: str, count: int) -> int:

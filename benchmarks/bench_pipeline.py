@@ -175,13 +175,11 @@ class Clients(bench.Clients):
 
 
 def core_sync(c: Clients, url: str, count: int) -> int:
-    get = c.core.get
-    return sum(len(get(url).content) for _ in range(count))
+    return bench.body_bytes_of_gets(c.core.get, url, count)
 
 
 async def core_async(c: Clients, url: str, count: int) -> int:
-    get = c.core.async_get
-    return sum([len((await get(url)).content) for _ in range(count)])
+    return await bench.body_bytes_of_async_gets(c.core.async_get, url, count)
 
 
 def dispatch_sync(c: Clients, url: str, count: int) -> int:
@@ -198,33 +196,27 @@ async def dispatch_async(c: Clients, url: str, count: int) -> int:
 
 
 def plain_sync(c: Clients, url: str, count: int) -> int:
-    get = c.plain.get
-    return sum(len(get(url).content) for _ in range(count))
+    return bench.body_bytes_of_gets(c.plain.get, url, count)
 
 
 async def plain_async(c: Clients, url: str, count: int) -> int:
-    get = c.plain.async_get
-    return sum([len((await get(url)).content) for _ in range(count)])
+    return await bench.body_bytes_of_async_gets(c.plain.async_get, url, count)
 
 
 def hooked_sync(c: Clients, url: str, count: int) -> int:
-    get = c.hooked.get
-    return sum(len(get(url).content) for _ in range(count))
+    return bench.body_bytes_of_gets(c.hooked.get, url, count)
 
 
 async def hooked_async(c: Clients, url: str, count: int) -> int:
-    get = c.hooked.async_get
-    return sum([len((await get(url)).content) for _ in range(count)])
+    return await bench.body_bytes_of_async_gets(c.hooked.async_get, url, count)
 
 
 def httpx_sync(c: Clients, url: str, count: int) -> int:
-    get = c.httpx_sync.get
-    return sum(len(get(url).content) for _ in range(count))
+    return bench.body_bytes_of_gets(c.httpx_sync.get, url, count)
 
 
 async def httpx_async(c: Clients, url: str, count: int) -> int:
-    get = c.httpx_async.get
-    return sum([len((await get(url)).content) for _ in range(count)])
+    return await bench.body_bytes_of_async_gets(c.httpx_async.get, url, count)
 
 
 C = bench.Contender
