@@ -88,6 +88,7 @@ from ._exceptions import (
 from ._helpers import all, spread
 from ._interceptors import Context, InterceptorManager
 from ._plugins import AuthPlugin, CachePlugin, LoggerPlugin, Plugin
+from ._progress import ProgressEvent
 from ._response import Response
 from ._retry import ExponentialBackoff, FixedDelay, LinearBackoff, RetryStrategy
 from ._session import Session, session
@@ -98,6 +99,7 @@ __all__ = [
     "BaseTransport",
     "ServerSentEvent",
     "DownloadResult",
+    "ProgressEvent",
     "IntegrityError",
     "async_download",
     "download",

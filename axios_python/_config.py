@@ -18,6 +18,8 @@ import httpx
 
 from ._cancel import CancelToken, as_token
 from ._exceptions import InvalidOptionError, InvalidURL
+from ._progress import ProgressEvent
+from ._transfer import TransferOptions, parse_transfer
 from ._version import __version__
 
 __all__ = ["DEFAULT_MAX_LINE_LENGTH", "Prepared", "RequestOptions", "Timeout"]
@@ -214,6 +216,9 @@ class RequestOptions(TypedDict, total=False):
     signal: Any
     proxies: Mapping[str, Any] | None
     hooks: Mapping[str, Any] | None
+    on_upload_progress: Callable[[ProgressEvent], Any] | None
+    on_download_progress: Callable[[ProgressEvent], Any] | None
+    max_rate: float | tuple[float | None, float | None] | None
 
 
 OPTION_NAMES: Final = frozenset(RequestOptions.__annotations__)
@@ -457,6 +462,7 @@ class Prepared:
     client_options: tuple[tuple[str, Any], ...]
     cancel_token: CancelToken | None = None
     transform_response: tuple[Callable[[Any], Any], ...] = ()
+    transfer: TransferOptions | None = None
 
     @property
     def transport(self) -> Any:
@@ -573,6 +579,7 @@ def prepare(config: dict[str, Any]) -> Prepared:
     return Prepared(
         cancel_token=as_token(config.get("cancel_token"), config.get("signal")),
         transform_response=_transforms(config.get("transform_response"), "transform_response"),
+        transfer=parse_transfer(config),
         config=config,
         method=method.upper(),
         url=url,

@@ -31,6 +31,7 @@ from ._exceptions import (
 )
 from ._response import Response, status_error
 from ._retry import RetryPolicy
+from ._transfer import meter_upload
 
 __all__ = [
     "Exchange",
@@ -97,6 +98,15 @@ def _stream_content(
         return bytes(content)
     if isinstance(content, str):
         return content.encode("utf-8")
+    if isinstance(content, Response):  # forwarding a streamed response, decoded
+        if content._content is None and content._is_async != is_async:
+            have, want = ("an async", "a sync") if content._is_async else ("a sync", "an async")
+            raise InvalidOptionError(
+                f"content= is a response from {have} call; {want} request cannot read it "
+                "(forward it from the same kind of call)"
+            )
+        _declare_forwarded_length(content, headers)
+        return content.aiter_bytes() if is_async else content.iter_bytes()
     if hasattr(content, "read"):
         length = _file_length(content)
         if length is not None and not any(k.lower() == "content-length" for k in headers):
@@ -119,6 +129,17 @@ def _stream_content(
         "content= must be bytes, str, a file object, or an iterator / async iterator of "
         f"bytes, got {type(content).__name__}"
     )
+
+
+def _declare_forwarded_length(source: Response, headers: dict[str, Any]) -> None:
+    """Keep the upstream's Content-Length when its body is sent on unchanged (not encoded)."""
+    if any(k.lower() in ("content-length", "transfer-encoding") for k in headers):
+        return
+    if source.headers.get("content-encoding", "identity").lower() != "identity":
+        return
+    length = source.headers.get("content-length")
+    if length is not None and length.isdigit():
+        headers["Content-Length"] = length
 
 
 def body_arguments(prepared: Prepared, *, is_async: bool) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -263,6 +284,9 @@ class Exchange:
             "auth": prepared.config.get("auth"),
             "follow_redirects": prepared.follow_redirects,
         }
+        transfer = prepared.transfer
+        if transfer is not None and transfer.meters_upload:
+            meter_upload(request, transfer, self.deadline, prepared.cancel_token)
 
     def raise_mapped(self, exc: BaseException) -> NoReturn:
         """Re-raise a send failure: ours if it came from the HTTP stack, else unchanged."""

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal, NoReturn, TypeVar, cast, overloa
 
 import httpx
 
+from ._cancel import CancelToken
 from ._deadline import (
     Deadline,
     Watch,
@@ -51,6 +52,7 @@ from ._exceptions import (
     is_from_below,
     map_exception,
 )
+from ._transfer import Meter
 
 if TYPE_CHECKING:
     from ._config import Prepared
@@ -427,6 +429,13 @@ class Response:
         if self._watch is not None:
             self._watch.cancel()
 
+    def _download_meter(self, token: CancelToken | None) -> Meter | None:
+        """Progress reports and ``max_rate`` pacing for this body, if asked for."""
+        transfer = getattr(self._prepared, "transfer", None)
+        if transfer is None or not transfer.meters_download:
+            return None
+        return Meter.download(transfer, self._raw.headers, self._deadline, token)
+
     def _from_memory(self, chunk_size: int | None) -> Iterator[bytes]:
         content = self._content or b""
         if chunk_size is None:
@@ -474,11 +483,13 @@ class Response:
             self._raw.is_stream_consumed = True
             wire = iter(cast("Iterable[bytes]", self._raw.stream))
             token = self._prepared.cancel_token if self._prepared else None
-            if self._deadline.at is None and token is None and pipeline.is_passthrough:
+            meter = self._download_meter(token)
+            plain = self._deadline.at is None and token is None and meter is None
+            if plain and pipeline.is_passthrough:
                 for raw in wire:
                     if raw:
                         yield raw
-            elif self._deadline.at is None and token is None:
+            elif plain:
                 for raw in wire:
                     yield from pipeline.feed(raw)
             else:
@@ -489,9 +500,13 @@ class Response:
                         break
                     if token is not None:
                         token.raise_if_cancelled()
+                    if meter is not None:
+                        meter.step(len(chunk))
                     yield from pipeline.feed(chunk)
             self._check_ended_in_time()
             yield from pipeline.flush()
+            if meter is not None:
+                meter.finish()
         except GeneratorExit:
             self.close()
             raise
@@ -675,7 +690,8 @@ class Response:
             self._raw.is_stream_consumed = True
             wire = aiter(cast("AsyncIterable[bytes]", self._raw.stream))
             token = self._prepared.cancel_token if self._prepared else None
-            if self._deadline.at is None and token is None:
+            meter = self._download_meter(token)
+            if self._deadline.at is None and token is None and meter is None:
                 async for raw in wire:
                     for piece in pipeline.feed(raw):
                         yield piece
@@ -685,11 +701,15 @@ class Response:
                         raw = await watched(anext(wire), self._deadline, token)
                     except StopAsyncIteration:
                         break
+                    if meter is not None:
+                        await meter.astep(len(raw))
                     for piece in pipeline.feed(raw):
                         yield piece
             self._check_ended_in_time()
             for piece in pipeline.flush():
                 yield piece
+            if meter is not None:
+                await meter.afinish()
         except GeneratorExit:
             await self.aclose()
             raise
