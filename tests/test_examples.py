@@ -97,6 +97,7 @@ def test_example_without_arguments_prints_usage(script: str) -> None:
 def test_all_expected_examples_exist() -> None:
     assert set(SCRIPTS) >= {
         "backpressure.py",
+        "backpressure_sync.py",
         "download_to_file.py",
         "forward_upload.py",
         "read_timeout.py",
@@ -159,8 +160,13 @@ def test_read_timeout(base_url: str) -> None:
     assert result.stdout.count("code ETIMEDOUT") == 2
 
 
-def test_backpressure(base_url: str) -> None:
-    result = run("backpressure.py", base_url)
+@pytest.mark.parametrize("script", ["backpressure.py", "backpressure_sync.py"])
+def test_backpressure(base_url: str, script: str) -> None:
+    result = run(script, base_url)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "wrote 50000 bytes through a queue of 4 chunks" in result.stdout
-    assert "never above 4" in result.stdout
+    assert "wrote 50000 bytes in 13 chunks through a queue of 4 chunks" in result.stdout
+    assert "deepest queue: 4 chunks (never above 4)" in result.stdout
+    # 14 items (13 chunks and the end marker), the last queued only once the sink, at 10 ms a
+    # chunk, had taken all but 4: a reader that ran ahead would be done in a few milliseconds.
+    assert "at the sink's pace it needs at least 0.090 s (13 - 4 chunks x 10 ms)" in result.stdout
+    assert "the reader ran at the sink's pace: True" in result.stdout
