@@ -174,10 +174,11 @@ def download(
     /,
     *,
     checksum: str | None = None,
+    resume: bool = False,
     **options: Unpack[RequestOptions],
 ) -> DownloadResult:
     """Download ``url`` to ``dest`` atomically, verified (see ``Axios.download``)."""
-    return default_instance.download(url, dest, checksum=checksum, **options)
+    return default_instance.download(url, dest, checksum=checksum, resume=resume, **options)
 
 
 async def async_download(
@@ -186,6 +187,9 @@ async def async_download(
     /,
     *,
     checksum: str | None = None,
+    resume: bool = False,
     **options: Unpack[RequestOptions],
 ) -> DownloadResult:
-    return await default_instance.async_download(url, dest, checksum=checksum, **options)
+    return await default_instance.async_download(
+        url, dest, checksum=checksum, resume=resume, **options
+    )

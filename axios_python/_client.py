@@ -54,6 +54,7 @@ from ._pipeline import (
     transform_request,
 )
 from ._response import Response
+from ._resume import ResumePlan, resume_async, resume_sync
 
 __all__ = ["Axios", "AxiosPython", "RequestContext"]
 
@@ -424,9 +425,22 @@ class Axios:
         /,
         *,
         checksum: str | None = None,
+        resume: bool = False,
         **options: Unpack[RequestOptions],
     ) -> DownloadResult:
-        """GET ``url`` into ``dest`` atomically (see ``Response.save``); a 4xx/5xx fails."""
+        """GET ``url`` into ``dest`` atomically (see ``Response.save``); a 4xx/5xx fails.
+
+        ``resume=True`` continues a dropped body with ``Range`` requests (up to
+        ``max_retries`` times, 3 unless set) and keeps an interrupted download beside
+        ``dest`` for a later call (see docs/downloads.md).
+        """
+        if resume:
+            plan = ResumePlan(self._merge("GET", url, options), options, checksum)
+
+            def send(attempt: Any) -> Response:
+                return self.request("GET", url, **attempt)
+
+            return resume_sync(send, dest, plan)
         parse_checksum(checksum)  # a bad checksum is refused before any I/O
         stream_options: Any = download_options(dict(options))
         with self.request("GET", url, **stream_options) as response:
@@ -439,8 +453,17 @@ class Axios:
         /,
         *,
         checksum: str | None = None,
+        resume: bool = False,
         **options: Unpack[RequestOptions],
     ) -> DownloadResult:
+        """The async twin of ``download``."""
+        if resume:
+            plan = ResumePlan(self._merge("GET", url, options), options, checksum)
+
+            def send(attempt: Any) -> RequestContext:
+                return self.async_request("GET", url, **attempt)
+
+            return await resume_async(send, dest, plan)
         parse_checksum(checksum)
         stream_options: Any = download_options(dict(options))
         async with self.async_request("GET", url, **stream_options) as response:

@@ -4,6 +4,8 @@ atomically only once complete (length as declared, digest as expected).
 On any failure ``dest`` is exactly as it was (absent, or the old file) and the temporary file
 is gone. The sans-I/O part (checksum parsing, hashing, the final checks) is shared; the sync
 and async writers differ only in how they call the file system (the async one off the loop).
+
+``resume=True`` (continuing a dropped body with ``Range``) lives in ``_resume``.
 """
 
 from __future__ import annotations
@@ -18,13 +20,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._exceptions import AxiosError, IntegrityError, InvalidOptionError
+from ._exceptions import (
+    AxiosError,
+    IntegrityError,
+    InvalidOptionError,
+)
 
 if TYPE_CHECKING:
     from ._response import Response
 
-__all__ = ["DownloadResult", "IntegrityError", "save_async", "save_sync"]
-
+__all__ = [
+    "CHUNK",
+    "DownloadResult",
+    "IntegrityError",
+    "download_options",
+    "parse_checksum",
+    "save_async",
+    "save_sync",
+]
 CHUNK = 64 * 1024
 ALGORITHMS = ("sha256", "sha1", "sha512", "md5")
 
