@@ -175,10 +175,13 @@ def download(
     *,
     checksum: str | None = None,
     resume: bool = False,
+    progress: bool = False,
     **options: Unpack[RequestOptions],
 ) -> DownloadResult:
     """Download ``url`` to ``dest`` atomically, verified (see ``Axios.download``)."""
-    return default_instance.download(url, dest, checksum=checksum, resume=resume, **options)
+    return default_instance.download(
+        url, dest, checksum=checksum, resume=resume, progress=progress, **options
+    )
 
 
 async def async_download(
@@ -188,8 +191,9 @@ async def async_download(
     *,
     checksum: str | None = None,
     resume: bool = False,
+    progress: bool = False,
     **options: Unpack[RequestOptions],
 ) -> DownloadResult:
     return await default_instance.async_download(
-        url, dest, checksum=checksum, resume=resume, **options
+        url, dest, checksum=checksum, resume=resume, progress=progress, **options
     )

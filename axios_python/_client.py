@@ -53,6 +53,7 @@ from ._pipeline import (
     finish,
     transform_request,
 )
+from ._progressbar import download_progress
 from ._response import Response
 from ._resume import ResumePlan, resume_async, resume_sync
 
@@ -426,25 +427,28 @@ class Axios:
         *,
         checksum: str | None = None,
         resume: bool = False,
+        progress: bool = False,
         **options: Unpack[RequestOptions],
     ) -> DownloadResult:
         """GET ``url`` into ``dest`` atomically (see ``Response.save``); a 4xx/5xx fails.
 
         ``resume=True`` continues a dropped body with ``Range`` requests (up to
         ``max_retries`` times, 3 unless set) and keeps an interrupted download beside
-        ``dest`` for a later call (see docs/downloads.md).
+        ``dest`` for a later call (see docs/downloads.md). ``progress=True`` draws a progress
+        bar on stderr (docs/progress.md).
         """
-        if resume:
-            plan = ResumePlan(self._merge("GET", url, options), options, checksum)
+        with download_progress(options, dest, progress) as call_options:
+            if resume:
+                plan = ResumePlan(self._merge("GET", url, call_options), call_options, checksum)
 
-            def send(attempt: Any) -> Response:
-                return self.request("GET", url, **attempt)
+                def send(attempt: Any) -> Response:
+                    return self.request("GET", url, **attempt)
 
-            return resume_sync(send, dest, plan)
-        parse_checksum(checksum)  # a bad checksum is refused before any I/O
-        stream_options: Any = download_options(dict(options))
-        with self.request("GET", url, **stream_options) as response:
-            return response.save(dest, checksum=checksum)
+                return resume_sync(send, dest, plan)
+            parse_checksum(checksum)  # a bad checksum is refused before any I/O
+            stream_options: Any = download_options(call_options)
+            with self.request("GET", url, **stream_options) as response:
+                return response.save(dest, checksum=checksum)
 
     async def async_download(
         self,
@@ -454,20 +458,22 @@ class Axios:
         *,
         checksum: str | None = None,
         resume: bool = False,
+        progress: bool = False,
         **options: Unpack[RequestOptions],
     ) -> DownloadResult:
         """The async twin of ``download``."""
-        if resume:
-            plan = ResumePlan(self._merge("GET", url, options), options, checksum)
+        with download_progress(options, dest, progress) as call_options:
+            if resume:
+                plan = ResumePlan(self._merge("GET", url, call_options), call_options, checksum)
 
-            def send(attempt: Any) -> RequestContext:
-                return self.async_request("GET", url, **attempt)
+                def send(attempt: Any) -> RequestContext:
+                    return self.async_request("GET", url, **attempt)
 
-            return await resume_async(send, dest, plan)
-        parse_checksum(checksum)
-        stream_options: Any = download_options(dict(options))
-        async with self.async_request("GET", url, **stream_options) as response:
-            return await response.asave(dest, checksum=checksum)
+                return await resume_async(send, dest, plan)
+            parse_checksum(checksum)
+            stream_options: Any = download_options(call_options)
+            async with self.async_request("GET", url, **stream_options) as response:
+                return await response.asave(dest, checksum=checksum)
 
     # -- verbs ----------------------------------------------------------------------------
 

@@ -7,10 +7,10 @@ of chunks. The I/O layers (``_transfer``) decide how to call the callback.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, Final
 
 __all__ = ["ProgressEvent", "ProgressMeter"]
@@ -22,7 +22,7 @@ RATE_WINDOW: Final = 1.0
 """The rate is averaged over about this many seconds of recent events."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class ProgressEvent:
     """One progress report, named as axios names them.
 
@@ -44,6 +44,16 @@ class ProgressEvent:
     def length_computable(self) -> bool:
         """axios's ``lengthComputable``: whether ``total`` is known."""
         return self.total is not None
+
+    def shifted(self, offset: int) -> ProgressEvent:
+        """This event as part of a transfer that already had ``offset`` bytes (a resumed
+        download reports the whole file, not just the range being fetched)."""
+        if not offset:
+            return self
+        loaded = self.loaded + offset
+        total = None if self.total is None else self.total + offset
+        progress = None if not total else min(loaded / total, 1.0)
+        return dataclasses.replace(self, loaded=loaded, total=total, progress=progress)
 
     def __getitem__(self, name: str) -> Any:
         """``event["loaded"]`` as well as ``event.loaded``, for code ported from axios."""

@@ -8,13 +8,18 @@ pipe), a line every few seconds plus a last one keeps logs readable.
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Final, Protocol, TextIO
 
+from ._exceptions import InvalidOptionError
 from ._progress import ProgressEvent
 
-__all__ = ["ProgressDisplay", "describe", "progress_display"]
+__all__ = ["ProgressDisplay", "describe", "download_progress", "progress_display"]
 
 LINE_INTERVAL: Final = 2.0
 """Seconds between two plain progress lines."""
@@ -92,7 +97,10 @@ class _Tqdm:
                 file=self._stream,
                 leave=True,
             )
-        self._bar.update(event.bytes)
+        # Absolute, not incremental: a resumed or restarted download moves the bar correctly.
+        self._bar.total = event.total
+        self._bar.n = event.loaded
+        self._bar.refresh()
 
     def close(self) -> None:
         if self._bar is not None:
@@ -147,3 +155,35 @@ def progress_display(label: str, stream: TextIO | None = None) -> ProgressDispla
     if interactive and _installed("rich"):
         return _Rich(label, out)
     return _Lines(label, out)
+
+
+def _with_display(
+    callback: Callable[[ProgressEvent], Any] | None, display: ProgressDisplay
+) -> Callable[[ProgressEvent], Any]:
+    if callback is None:
+        return display
+
+    def both(event: ProgressEvent) -> Any:
+        display(event)
+        return callback(event)  # returned, so that an async callback is still awaited
+
+    return both
+
+
+@contextmanager
+def download_progress(
+    options: Mapping[str, Any], dest: str | os.PathLike[str], progress: bool
+) -> Iterator[dict[str, Any]]:
+    """A download's options with the progress display chained before the caller's own
+    ``on_download_progress``; the display is closed (its last line drawn) at the end."""
+    if not isinstance(progress, bool):
+        raise InvalidOptionError(f"progress must be True or False, got {progress!r}")
+    if not progress:
+        yield dict(options)
+        return
+    display = progress_display(Path(dest).name)
+    try:
+        callback = options.get("on_download_progress")
+        yield {**options, "on_download_progress": _with_display(callback, display)}
+    finally:
+        display.close()

@@ -50,6 +50,7 @@ from ._exceptions import (
     SSLError,
 )
 from ._exceptions import TimeoutError as AxiosTimeoutError
+from ._progress import ProgressEvent
 from ._retry import RetryStrategy
 
 if TYPE_CHECKING:
@@ -229,6 +230,9 @@ class ResumePlan:
             extra += [("Range", f"bytes={start}-"), ("If-Range", if_range)]
             validate = options["validate_status"]
             options["validate_status"] = functools.partial(_or_416, validate)
+        callback = options.get("on_download_progress")
+        if start and callback is not None:  # report the whole file, not just this range
+            options["on_download_progress"] = functools.partial(_shifted, callback, start)
         if extra:  # a list of pairs keeps the caller's None values (header removals) as they are
             options["headers"] = [*header_pairs(options.get("headers"), "headers"), *extra]
         if self.timeout.total is not None:
@@ -247,6 +251,10 @@ class ResumePlan:
     def delay(self, retry: int) -> float:
         """The wait before retry number ``retry``: none unless a ``retry_strategy`` was given."""
         return 0.0 if self.strategy is None else max(0.0, self.strategy.get_delay(retry))
+
+
+def _shifted(callback: Callable[[ProgressEvent], Any], offset: int, event: ProgressEvent) -> Any:
+    return callback(event.shifted(offset))
 
 
 def _or_416(validate: Callable[[int], bool] | None, status: int) -> bool:
