@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from pytest_httpserver import HTTPServer
+from rangeserver import RangeServer, drop
 from werkzeug import Request, Response
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -72,3 +73,29 @@ def test_sse_consumer(httpserver: HTTPServer) -> None:
     assert "[async] message: '{\"n\": 3}' (id 2)" in result.stdout
     assert "last event id: 2" in result.stdout
     assert last_ids == [None, "2"]  # the async run resumed from the sync run's last id
+
+
+def test_download_resumable_survives_a_drop(tmp_path: Path) -> None:
+    body = bytes(range(256)) * 1200
+    with RangeServer(body) as server:
+        server.script(drop(100_000), drop(100_000))  # two drops, each 100 kB further on
+        dest = tmp_path / "file.bin"
+        digest = hashlib.sha256(body).hexdigest()
+        base, _, path = server.url.rpartition("/")
+        result = run("download_resumable.py", base, "/" + path, str(dest), f"sha256:{digest}")
+    assert result.returncode == 0, result.stderr
+    assert dest.read_bytes() == body
+    assert "after 2 resume(s)" in result.stdout
+    assert server.requests[1]["range"] == "bytes=100000-"
+    assert server.requests[2]["range"] == "bytes=200000-"
+    assert "file.bin: 300.0 KiB of 300.0 KiB (100.0%)" in result.stderr  # plain lines: no TTY
+
+
+def test_download_resumable_reports_a_wrong_digest(tmp_path: Path) -> None:
+    with RangeServer(b"x" * 1000) as server:
+        base, _, path = server.url.rpartition("/")
+        dest = tmp_path / "file.bin"
+        result = run("download_resumable.py", base, "/" + path, str(dest), "sha256:" + "0" * 64)
+    assert result.returncode == 1
+    assert "download failed (ERR_INTEGRITY): sha256 mismatch" in result.stderr
+    assert not dest.exists()
