@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import hashlib
 import os
-import tempfile
+import secrets
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CHUNK",
+    "FILE_MODE",
     "DownloadResult",
     "IntegrityError",
     "download_options",
@@ -101,10 +102,19 @@ class _Verifier:
         return digest
 
 
+FILE_MODE = 0o666
+"""Files are created with this mode less the umask, as ``open()`` or curl would make them
+(``tempfile.mkstemp`` would leave a finished download readable by its owner only)."""
+
+
 def _temporary(dest: Path) -> tuple[int, Path]:
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
-    return fd, Path(name)
+    while True:
+        path = dest.parent / f".{dest.name}.{secrets.token_hex(4)}.part"
+        try:
+            return os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, FILE_MODE), path
+        except FileExistsError:  # pragma: no cover - 32 random bits already taken
+            continue
 
 
 def _write_all(fd: int, data: bytes) -> None:

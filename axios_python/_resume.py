@@ -33,6 +33,7 @@ from ._config import _pairs as header_pairs
 from ._deadline import Deadline
 from ._download import (
     CHUNK,
+    FILE_MODE,
     DownloadResult,
     _commit,
     _write_all,
@@ -533,7 +534,7 @@ class PartialFile:
         """Open (or create) and lock the partial: its size and the sidecar's contents."""
         self.dest.parent.mkdir(parents=True, exist_ok=True)
         while True:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, FILE_MODE)
             if not _lock(fd):
                 os.close(fd)
                 raise AxiosError(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -105,3 +107,18 @@ def test_response_save_on_an_open_stream(mode: str, httpserver: HTTPServer, tmp_
 
         result = asyncio.run(go())
     assert dest.read_bytes() == BODY and result.digest == SHA256
+
+
+def test_the_file_gets_the_usual_permissions(
+    mode: str, httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    """Like open() or curl: 0o666 less the umask, not mkstemp's owner-only 0o600."""
+    httpserver.expect_request("/file").respond_with_data(BODY)
+    umask = os.umask(0o022)
+    try:
+        plain = fetch(mode, httpserver.url_for("/file"), tmp_path / "plain")
+        resumable = fetch(mode, httpserver.url_for("/file"), tmp_path / "resumable", resume=True)
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE(plain.path.stat().st_mode) == 0o644
+    assert stat.S_IMODE(resumable.path.stat().st_mode) == 0o644
