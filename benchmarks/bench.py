@@ -83,9 +83,22 @@ _SMALL_RESPONSE = (
 _NOT_FOUND = b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"
 
 
+def send_bytes(conn: socket.socket, body: memoryview, size: int) -> None:
+    """A 200 with ``size`` bytes cut from ``body`` over and over (no big buffer)."""
+    conn.sendall(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
+        b"Content-Length: %d\r\n\r\n" % size
+    )
+    step = len(body)
+    while size >= step:
+        conn.sendall(body)
+        size -= step
+    if size:
+        conn.sendall(body[:size])
+
+
 def _serve_connection(conn: socket.socket, body: memoryview) -> None:
     pending = b""
-    step = len(body)
     with conn:
         try:
             while True:
@@ -101,24 +114,20 @@ def _serve_connection(conn: socket.socket, body: memoryview) -> None:
                 if target == b"/small":
                     conn.sendall(_SMALL_RESPONSE)
                 elif target.startswith(b"/bytes/"):
-                    size = int(target[7:])
-                    conn.sendall(
-                        b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
-                        b"Content-Length: %d\r\n\r\n" % size
-                    )
-                    while size >= step:
-                        conn.sendall(body)
-                        size -= step
-                    if size:
-                        conn.sendall(body[:size])
+                    send_bytes(conn, body, int(target[7:]))
                 else:
                     conn.sendall(_NOT_FOUND)
         except (OSError, IndexError, ValueError):
             return
 
 
-def serve() -> None:
-    """Print the port on stdout, then serve until stdin closes (the parent went away)."""
+def serve(handler: Callable[[socket.socket, memoryview], None] | None = None) -> None:
+    """Print the port on stdout, then serve until stdin closes (the parent went away).
+
+    ``handler(conn, body)`` answers one connection (this file's GET server by default);
+    ``body`` is 1 MiB of patterned bytes to cut responses from.
+    """
+    handler = handler or _serve_connection
     pattern = bytes(range(256))
     body = memoryview(pattern * (MiB // len(pattern)))
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -130,7 +139,7 @@ def serve() -> None:
         while True:
             conn, _ = listener.accept()
             conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            threading.Thread(target=_serve_connection, args=(conn, body), daemon=True).start()
+            threading.Thread(target=handler, args=(conn, body), daemon=True).start()
 
     threading.Thread(target=accept, daemon=True).start()
     print(listener.getsockname()[1], flush=True)
@@ -138,9 +147,11 @@ def serve() -> None:
 
 
 class Server:
-    def __init__(self, cpu: int | None) -> None:
+    """``script --_serve`` in a subprocess (this file's server by default), on one CPU."""
+
+    def __init__(self, cpu: int | None, script: str = __file__) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, os.path.abspath(__file__), "--_serve"],
+            [sys.executable, os.path.abspath(script), "--_serve"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -507,6 +518,38 @@ def machine() -> dict[str, Any]:
     }
 
 
+def pin_clients(no_pin: bool) -> int | None:
+    """Pin this process (and the clients it starts) to the first CPU and return the last one
+    for the server; None (nothing pinned) with fewer than two CPUs or when turned off."""
+    cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    if no_pin or len(cpus) < 2:
+        return None
+    os.sched_setaffinity(0, {cpus[0]})
+    return cpus[-1]
+
+
+def run_header() -> dict[str, Any]:
+    """What every results file starts with: when, where, which versions, which commit."""
+    return {
+        "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "machine": machine(),
+        "versions": versions(),
+        "commit": commit(),
+    }
+
+
+def print_header(results: dict[str, Any]) -> None:
+    """The date, machine, versions and commit a run's figures belong to."""
+    m = results["machine"]
+    print(f"date      {results['date']}")
+    print(f"machine   {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB RAM, {m['os']}")
+    print(f"python    {m['python']}")
+    print("versions  " + ", ".join(f"{k} {v}" for k, v in results["versions"].items()))
+    print(
+        f"commit    {results['commit'] or 'unknown'} (HEAD of the checkout; local edits not shown)"
+    )
+
+
 def commit() -> str | None:
     """The checked-out commit of this repository (read-only ``git rev-parse``), if any."""
     here = os.path.dirname(os.path.abspath(__file__))
@@ -662,16 +705,11 @@ def parse_args() -> argparse.Namespace:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
-    pin = not args.no_pin and len(cpus) >= 2
-    if pin:
-        os.sched_setaffinity(0, {cpus[0]})  # the clients; the server gets the last CPU
+    server_cpu = pin_clients(args.no_pin)
+    pin = server_cpu is not None
     started = time.perf_counter()
     results: dict[str, Any] = {
-        "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
-        "machine": machine(),
-        "versions": versions(),
-        "commit": commit(),
+        **run_header(),
         "params": {
             "size": args.size,
             "repeat": args.repeat,
@@ -681,20 +719,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "pinned": pin,
         },
     }
-    m = results["machine"]
-    print(f"date      {results['date']}")
-    print(f"machine   {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB RAM, {m['os']}")
-    print(f"python    {m['python']}")
-    print("versions  " + ", ".join(f"{k} {v}" for k, v in results["versions"].items()))
-    print(
-        f"commit    {results['commit'] or 'unknown'} (HEAD of the checkout; local edits not shown)"
-    )
+    print_header(results)
     pinning = "client and server pinned to separate CPUs" if pin else "no CPU pinning"
     print(
         f"params    body {human(args.size)}, chunk {CHUNK}, {args.repeat} samples per client, "
         f"{args.gets} GETs per sample, {pinning}"
     )
-    server = Server(cpus[-1] if pin else None)
+    server = Server(server_cpu)
     try:
         clients = Clients.open()
         try:

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime
 import gc
 import json
 import os
@@ -389,16 +388,11 @@ def parse_args() -> argparse.Namespace:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
-    pin = not args.no_pin and len(cpus) >= 2
-    if pin:
-        os.sched_setaffinity(0, {cpus[0]})  # the clients; the server gets the last CPU
+    server_cpu = bench.pin_clients(args.no_pin)
+    pin = server_cpu is not None
     started = time.perf_counter()
     results: dict[str, Any] = {
-        "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
-        "machine": bench.machine(),
-        "versions": bench.versions(),
-        "commit": bench.commit(),
+        **bench.run_header(),
         "params": {
             "repeat": args.repeat,
             "gets": args.gets,
@@ -406,13 +400,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "pinned": pin,
         },
     }
-    m = results["machine"]
-    print(f"date      {results['date']}")
-    print(f"machine   {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB RAM, {m['os']}")
-    print(f"python    {m['python']}")
-    print("versions  " + ", ".join(f"{k} {v}" for k, v in results["versions"].items()))
-    print(f"commit    {results['commit'] or 'unknown'} (HEAD; local edits not shown)")
-    server = bench.Server(cpus[-1] if pin else None)
+    bench.print_header(results)
+    server = bench.Server(server_cpu)
     try:
         clients = Clients.open()
         try:
