@@ -413,6 +413,30 @@ def _check_url(url: str, custom_transport: bool = False) -> httpx.URL:
     return parsed
 
 
+def request_headers(raw: Any) -> dict[str, Any]:
+    """The merged, checked headers of a request (a fresh dict the caller may change).
+
+    A plain dict of str values (the instance defaults on most calls) is looked up by its
+    items in a small cache, so the same defaults are merged and checked once, not per call.
+    """
+    if type(raw) is dict:
+        items = tuple(raw.items())
+        try:
+            return dict(_merged_and_checked(items))
+        except TypeError:  # an unhashable value (a list of values): not cacheable
+            pass
+    headers = merge_headers(raw)
+    _check_headers(headers)
+    return headers
+
+
+@functools.lru_cache(maxsize=256)
+def _merged_and_checked(items: tuple[tuple[Any, Any], ...]) -> tuple[tuple[Any, Any], ...]:
+    headers = merge_headers(dict(items))
+    _check_headers(headers)
+    return tuple(headers.items())
+
+
 def _check_headers(headers: Mapping[str, Any]) -> None:
     for name, value in headers.items():
         for item in value if isinstance(value, list) else [value]:
@@ -536,8 +560,7 @@ def prepare(config: dict[str, Any]) -> Prepared:
     custom_transport = config.get("transport") is not None
     url = _check_url(join_url(config.get("base_url"), config.get("url")), custom_transport)
     # Always re-merged: an interceptor may have added "accept" beside the default "Accept".
-    headers = merge_headers(config.get("headers"))
-    _check_headers(headers)
+    headers = request_headers(config.get("headers"))
     timeout = Timeout.coerce(config.get("timeout", LIBRARY_DEFAULTS["timeout"]))
     response_type = config.get("response_type", "auto")
     if response_type not in RESPONSE_TYPES:

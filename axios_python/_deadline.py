@@ -168,14 +168,25 @@ async def before_deadline(deadline: Deadline, awaitable: Awaitable[_T]) -> _T:
 _current = threading.local()
 
 
-@contextlib.contextmanager
-def deadline_scope(deadline: Deadline, token: CancelToken | None = None) -> Iterator[None]:
-    """Within this block, socket waits in this thread end at ``deadline`` or on cancel."""
+_UNBOUNDED: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
+
+
+def deadline_scope(
+    deadline: Deadline, token: CancelToken | None = None
+) -> contextlib.AbstractContextManager[None]:
+    """Within this block, socket waits in this thread end at ``deadline`` or on cancel.
+
+    Without either there is nothing to set: a shared no-op context (the common case).
+    """
     if deadline.at is None and token is None:
-        yield
-        return
+        return _UNBOUNDED
+    return _bounded(deadline.at, token)
+
+
+@contextlib.contextmanager
+def _bounded(at: float | None, token: CancelToken | None) -> Iterator[None]:
     previous = (getattr(_current, "at", None), getattr(_current, "token", None))
-    _current.at, _current.token = deadline.at, token
+    _current.at, _current.token = at, token
     try:
         yield
     finally:
