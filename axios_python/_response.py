@@ -434,7 +434,7 @@ class Response:
         transfer = getattr(self._prepared, "transfer", None)
         if transfer is None or not transfer.meters_download:
             return None
-        return Meter.download(transfer, self._raw.headers, self._deadline, token)
+        return Meter.download(transfer, self._raw, self._deadline, token)
 
     def _from_memory(self, chunk_size: int | None) -> Iterator[bytes]:
         content = self._content or b""

@@ -118,14 +118,16 @@ class Meter:
     def download(
         cls,
         options: TransferOptions,
-        headers: httpx.Headers,
+        response: httpx.Response,
         deadline: Deadline,
         token: CancelToken | None,
     ) -> Meter:
+        # A HEAD, 204 or 304 has no body whatever its Content-Length says: its total is 0.
+        bodiless = response.request.method == "HEAD" or response.status_code in (204, 304)
         return cls(
             options.on_download_progress,
             options.download_rate,
-            declared_length(headers),
+            0 if bodiless else declared_length(response.headers),
             upload=False,
             deadline=deadline,
             token=token,

@@ -195,6 +195,22 @@ def test_download_progress_while_streaming_without_a_length(mode: str, serve: An
     assert all(e.total is None and e.progress is None and e.estimated is None for e in events)
 
 
+def test_a_head_response_reports_an_empty_body_as_complete(
+    mode: str, httpserver: HTTPServer
+) -> None:
+    httpserver.expect_request("/body", method="HEAD").respond_with_data(
+        b"", headers={"Content-Length": str(len(BODY))}
+    )
+    events: list[ProgressEvent] = []
+    if mode == "sync":
+        axios_python.head(httpserver.url_for("/body"), on_download_progress=events.append)
+    else:
+        asyncio.run(
+            axios_python.async_head(httpserver.url_for("/body"), on_download_progress=events.append)
+        )
+    assert [(e.loaded, e.total, e.progress) for e in events] == [(0, 0, 1.0)]
+
+
 def test_many_small_chunks_do_not_mean_many_events(mode: str, serve: Any) -> None:
     """The callback runs at most every 100 ms, however many reads the body takes."""
     pieces = 400
