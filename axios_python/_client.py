@@ -478,47 +478,61 @@ class Axios:
     # -- verbs ----------------------------------------------------------------------------
 
     def get(self, url: Any = None, /, **options: Unpack[RequestOptions]) -> Response:
+        """GET ``url`` (joined to ``base_url``) with this instance's defaults."""
         return self.request("GET", url, **options)
 
     def delete(self, url: Any = None, /, **options: Unpack[RequestOptions]) -> Response:
+        """DELETE ``url`` (joined to ``base_url``) with this instance's defaults."""
         return self.request("DELETE", url, **options)
 
     def head(self, url: Any = None, /, **options: Unpack[RequestOptions]) -> Response:
+        """HEAD ``url`` (joined to ``base_url``) with this instance's defaults."""
         return self.request("HEAD", url, **options)
 
     def options(self, url: Any = None, /, **options: Unpack[RequestOptions]) -> Response:
+        """OPTIONS ``url`` (joined to ``base_url``) with this instance's defaults."""
         return self.request("OPTIONS", url, **options)
 
     def post(self, url: Any = None, /, **options: Unpack[RequestOptions]) -> Response:
+        """POST ``url`` (joined to ``base_url``) with this instance's defaults."""
         return self.request("POST", url, **options)
 
     def put(self, url: Any = None, /, **options: Unpack[RequestOptions]) -> Response:
+        """PUT ``url`` (joined to ``base_url``) with this instance's defaults."""
         return self.request("PUT", url, **options)
 
     def patch(self, url: Any = None, /, **options: Unpack[RequestOptions]) -> Response:
+        """PATCH ``url`` (joined to ``base_url``) with this instance's defaults."""
         return self.request("PATCH", url, **options)
 
     def async_get(self, url: Any = None, /, **options: Unpack[RequestOptions]) -> RequestContext:
+        """The async twin of ``get``: await it, or use it with ``async with``."""
         return self.async_request("GET", url, **options)
 
     def async_delete(self, url: Any = None, /, **options: Unpack[RequestOptions]) -> RequestContext:
+        """The async twin of ``delete``: await it, or use it with ``async with``."""
         return self.async_request("DELETE", url, **options)
 
     def async_head(self, url: Any = None, /, **options: Unpack[RequestOptions]) -> RequestContext:
+        """The async twin of ``head``: await it, or use it with ``async with``."""
         return self.async_request("HEAD", url, **options)
 
     def async_options(
         self, url: Any = None, /, **options: Unpack[RequestOptions]
     ) -> RequestContext:
+        """The async twin of ``options``: await it, or use it with ``async with``."""
         return self.async_request("OPTIONS", url, **options)
 
     def async_post(self, url: Any = None, /, **options: Unpack[RequestOptions]) -> RequestContext:
+        """The async twin of ``post``: await it, or use it with ``async with``."""
         return self.async_request("POST", url, **options)
 
     def async_put(self, url: Any = None, /, **options: Unpack[RequestOptions]) -> RequestContext:
+        """The async twin of ``put``: await it, or use it with ``async with``."""
         return self.async_request("PUT", url, **options)
 
     def async_patch(self, url: Any = None, /, **options: Unpack[RequestOptions]) -> RequestContext:
+        """The async twin of ``patch``: await it, or use it with ``async with``."""
         return self.async_request("PATCH", url, **options)
 
     def __repr__(self) -> str:

@@ -6,6 +6,10 @@ An embedded HTTP/1.1 server (127.0.0.1, ephemeral port, background threads) serv
 streams a 1 MiB body (the baseline) and then the requested size, sync with
 ``iter_bytes(65536)`` and async with ``aiter_bytes(65536)``, counts every byte, and prints a
 table of throughput and peak RSS. Only the standard library and axios_python are used.
+
+While each body streams, its progress is shown on stderr (fed by the instance's
+``on_download_progress``): a bar redrawn in place on a terminal, and erased before the
+table row is printed, or plain lines every few seconds when stderr is not a terminal.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+import shutil
 import socket
 import sys
 import threading
@@ -26,6 +31,8 @@ from typing import Final, TextIO
 from ._api import create
 from ._client import Axios
 from ._exceptions import AxiosError
+from ._progress import ProgressEvent
+from ._progressbar import ProgressDisplay, progress_display
 from ._version import __version__
 
 __all__ = ["DemoServer", "RunResult", "format_size", "parse_size", "peak_rss_kib", "run_demo"]
@@ -271,6 +278,67 @@ def _head(
     ).encode("ascii")
 
 
+# -- progress -----------------------------------------------------------------------------
+
+
+class _InPlaceBar:
+    """One line on a terminal, redrawn in place (``\\r``), erased by ``close()``."""
+
+    WIDTH: Final = 24
+
+    def __init__(self, label: str, stream: TextIO) -> None:
+        self._label = label
+        self._stream = stream
+        self._drawn = False
+
+    def __call__(self, event: ProgressEvent) -> None:
+        fraction = event.progress or 0.0
+        filled = int(self.WIDTH * fraction)
+        text = f"{self._label} [{'#' * filled}{'-' * (self.WIDTH - filled)}] {fraction:4.0%}"
+        if event.rate:
+            text += f" {format_size(event.rate)}/s"
+        columns = shutil.get_terminal_size().columns - 1
+        self._stream.write(f"\r\x1b[2K{text[:columns]}")
+        self._stream.flush()
+        self._drawn = True
+
+    def close(self) -> None:
+        if self._drawn:
+            self._stream.write("\r\x1b[2K")
+            self._stream.flush()
+            self._drawn = False
+
+
+class _RunProgress:
+    """The ``on_download_progress`` of the demo's instance: it feeds the display of the run
+    in progress (``start(label)`` ... ``finish()``), and does nothing between runs."""
+
+    def __init__(self, enabled: bool, stream: TextIO | None = None) -> None:
+        self._enabled = enabled
+        self._stream = stream
+        self._display: ProgressDisplay | None = None
+
+    def start(self, label: str) -> None:
+        self.finish()
+        if not self._enabled:
+            return
+        stream = sys.stderr if self._stream is None else self._stream
+        isatty = getattr(stream, "isatty", None)
+        if isatty is not None and isatty():
+            self._display = _InPlaceBar(label, stream)
+        else:
+            self._display = progress_display(label, stream)
+
+    def __call__(self, event: ProgressEvent) -> None:
+        if self._display is not None:
+            self._display(event)
+
+    def finish(self) -> None:
+        if self._display is not None:
+            self._display.close()
+            self._display = None
+
+
 # -- the runs -----------------------------------------------------------------------------
 
 
@@ -345,9 +413,13 @@ def run_demo(
     *,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     out: TextIO | None = None,
+    progress: bool = True,
 ) -> int:
-    """Run the demo, print the table to ``out`` (stdout by default); 0 on success, 1 if not."""
+    """Run the demo, print the table to ``out`` (stdout by default); 0 on success, 1 if not.
+
+    ``progress`` shows each run's progress on stderr while it streams."""
     stream = sys.stdout if out is None else out
+    runs = _RunProgress(progress)
 
     def say(line: str = "") -> None:
         print(line, file=stream, flush=True)
@@ -365,7 +437,8 @@ def run_demo(
         header = _row(tuple(name for name, _, _ in _COLUMNS))
         say(header)
         say("-" * len(header))
-        api = create(timeout=60, trust_env=False)  # 127.0.0.1: no proxy, no .netrc
+        # 127.0.0.1: no proxy, no .netrc
+        api = create(timeout=60, trust_env=False, on_download_progress=runs)
         sync_read = f"iter_bytes({chunk_size})"
         async_read = f"aiter_bytes({chunk_size})"
 
@@ -391,16 +464,22 @@ def run_demo(
         try:
             for body in sizes:
                 url = server.url(f"/bytes/{body}")
-                report(
-                    _measure("sync", body, partial(_stream_sync, api, url, chunk_size)), sync_read
-                )
+                runs.start(f"sync {format_size(body)}")
+                measured_sync = _measure("sync", body, partial(_stream_sync, api, url, chunk_size))
+                runs.finish()
+                report(measured_sync, sync_read)
+                runs.start(f"async {format_size(body)}")
                 measured = _ameasure("async", body, partial(_stream_async, api, url, chunk_size))
-                report(loop.run_until_complete(measured), async_read)
+                measured_async = loop.run_until_complete(measured)
+                runs.finish()
+                report(measured_async, async_read)
         except AxiosError as exc:
+            runs.finish()
             say()
             say(f"FAILED: the request raised {type(exc).__name__} ({exc.code}): {exc}")
             return 1
         finally:
+            runs.finish()
             loop.run_until_complete(api.aclose())
             loop.run_until_complete(loop.shutdown_asyncgens())
             loop.close()
