@@ -66,6 +66,7 @@ def create(config: Mapping[str, Any] | None = None, **options: Unpack[RequestOpt
 def request(
     method: str | None = None, url: Any = None, /, **options: Unpack[RequestOptions]
 ) -> Response:
+    """Send a ``method`` request to ``url`` through the default instance (``Axios.request``)."""
     return default_instance.request(method, url, **options)
 
 
@@ -90,10 +91,12 @@ def _head_options(options: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def get(url: Any = None, params: Any = None, /, **options: Unpack[RequestOptions]) -> Response:
+    """GET ``url``; ``params`` may also be given positionally, as in requests."""
     return default_instance.request("GET", url, **_positional("get", options, params=params))
 
 
 def delete(url: Any = None, /, **options: Unpack[RequestOptions]) -> Response:
+    """DELETE ``url``."""
     return default_instance.request("DELETE", url, **options)
 
 
@@ -103,38 +106,45 @@ def head(url: Any = None, /, **options: Unpack[RequestOptions]) -> Response:
 
 
 def options(url: Any = None, /, **options: Unpack[RequestOptions]) -> Response:
+    """OPTIONS ``url``."""
     return default_instance.request("OPTIONS", url, **options)
 
 
 def post(
     url: Any = None, data: Any = None, json: Any = None, /, **options: Unpack[RequestOptions]
 ) -> Response:
+    """POST ``url``; ``data`` and ``json`` may also be given positionally, as in requests."""
     merged = _positional("post", options, data=data, json=json)
     return default_instance.request("POST", url, **merged)
 
 
 def put(url: Any = None, data: Any = None, /, **options: Unpack[RequestOptions]) -> Response:
+    """PUT ``url``; ``data`` may also be given positionally, as in requests."""
     return default_instance.request("PUT", url, **_positional("put", options, data=data))
 
 
 def patch(url: Any = None, data: Any = None, /, **options: Unpack[RequestOptions]) -> Response:
+    """PATCH ``url``; ``data`` may also be given positionally, as in requests."""
     return default_instance.request("PATCH", url, **_positional("patch", options, data=data))
 
 
 def async_request(
     method: str | None = None, url: Any = None, /, **options: Unpack[RequestOptions]
 ) -> RequestContext:
+    """The async twin of ``request``: await it, or use it with ``async with``."""
     return default_instance.async_request(method, url, **options)
 
 
 def async_get(
     url: Any = None, params: Any = None, /, **options: Unpack[RequestOptions]
 ) -> RequestContext:
+    """The async twin of ``get``: await it, or use it with ``async with``."""
     merged = _positional("async_get", options, params=params)
     return default_instance.async_request("GET", url, **merged)
 
 
 def async_delete(url: Any = None, /, **options: Unpack[RequestOptions]) -> RequestContext:
+    """The async twin of ``delete``."""
     return default_instance.async_request("DELETE", url, **options)
 
 
@@ -144,12 +154,14 @@ def async_head(url: Any = None, /, **options: Unpack[RequestOptions]) -> Request
 
 
 def async_options(url: Any = None, /, **options: Unpack[RequestOptions]) -> RequestContext:
+    """The async twin of ``options``."""
     return default_instance.async_request("OPTIONS", url, **options)
 
 
 def async_post(
     url: Any = None, data: Any = None, json: Any = None, /, **options: Unpack[RequestOptions]
 ) -> RequestContext:
+    """The async twin of ``post``."""
     merged = _positional("async_post", options, data=data, json=json)
     return default_instance.async_request("POST", url, **merged)
 
@@ -157,6 +169,7 @@ def async_post(
 def async_put(
     url: Any = None, data: Any = None, /, **options: Unpack[RequestOptions]
 ) -> RequestContext:
+    """The async twin of ``put``."""
     merged = _positional("async_put", options, data=data)
     return default_instance.async_request("PUT", url, **merged)
 
@@ -164,6 +177,7 @@ def async_put(
 def async_patch(
     url: Any = None, data: Any = None, /, **options: Unpack[RequestOptions]
 ) -> RequestContext:
+    """The async twin of ``patch``."""
     merged = _positional("async_patch", options, data=data)
     return default_instance.async_request("PATCH", url, **merged)
 
@@ -194,6 +208,7 @@ async def async_download(
     progress: bool = False,
     **options: Unpack[RequestOptions],
 ) -> DownloadResult:
+    """The async twin of ``download``."""
     return await default_instance.async_download(
         url, dest, checksum=checksum, resume=resume, progress=progress, **options
     )

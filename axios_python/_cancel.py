@@ -54,6 +54,7 @@ class CancelToken:
 
     @property
     def is_cancelled(self) -> bool:
+        """True once ``cancel()`` has been called."""
         return self._event.is_set()
 
     @property
@@ -75,6 +76,7 @@ class CancelToken:
                 callback(self._reason)
 
     def raise_if_cancelled(self) -> None:
+        """Raise ``CancelError(reason)`` if cancelled; otherwise do nothing."""
         if self._event.is_set():
             raise CancelError(self._reason or "canceled")
 
@@ -112,6 +114,7 @@ class AbortSignal:
 
     @property
     def aborted(self) -> bool:
+        """True once the controller's ``abort()`` has been called."""
         return self._token.is_cancelled
 
     @property
@@ -119,10 +122,12 @@ class AbortSignal:
         return self._token.reason
 
     def throw_if_aborted(self) -> None:
+        """Raise ``CancelError(reason)`` if aborted; otherwise do nothing."""
         self._token.raise_if_cancelled()
 
     @property
     def token(self) -> CancelToken:
+        """The ``CancelToken`` underneath."""
         return self._token
 
 
@@ -134,6 +139,7 @@ class AbortController:
         self.signal = AbortSignal(self._token)
 
     def abort(self, reason: str | None = None) -> None:
+        """Abort every call given ``signal``; the default reason is ``"aborted"``."""
         self._token.cancel(reason if reason is not None else "aborted")
 
 

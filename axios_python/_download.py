@@ -45,6 +45,10 @@ ALGORITHMS = ("sha256", "sha1", "sha512", "md5")
 
 @dataclass(frozen=True)
 class DownloadResult:
+    """What a download returns: the final ``path``, ``bytes_written``, the digest
+    ``algorithm`` and hex ``digest``, ``elapsed`` seconds, and ``resumes``, the number of
+    Range continuations used."""
+
     path: Path
     bytes_written: int
     algorithm: str

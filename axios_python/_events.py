@@ -26,6 +26,7 @@ class ServerSentEvent:
     line: int = 0  # where the event's first field was, for error messages
 
     def json(self) -> Any:
+        """``data`` parsed as JSON; ``JSONDecodeError`` naming the line if it is not."""
         try:
             return json.loads(self.data)
         except ValueError as exc:

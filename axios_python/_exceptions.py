@@ -113,6 +113,7 @@ class AxiosError(Exception):
 
     @property
     def is_axios_error(self) -> bool:
+        """Always True, as axios's ``error.isAxiosError``."""
         return True
 
     def __reduce__(self) -> Any:  # keep pickling (multiprocessing) working
@@ -147,19 +148,19 @@ class NetworkError(AxiosError):
 
 
 class ConnectError(NetworkError):
-    pass
+    """The connection could not be made: refused, DNS failure, TLS failure."""
 
 
 class ReadError(NetworkError):
-    pass
+    """The connection failed while receiving."""
 
 
 class WriteError(NetworkError):
-    pass
+    """The connection failed while sending."""
 
 
 class ProxyError(NetworkError):
-    pass
+    """The proxy refused or failed."""
 
 
 class SSLError(ConnectError):
@@ -183,15 +184,15 @@ class ConnectTimeout(TimeoutError, ConnectError):
 
 
 class ReadTimeout(TimeoutError):
-    pass
+    """A wait for data (the response head or a piece of the body) passed ``read``."""
 
 
 class WriteTimeout(TimeoutError):
-    pass
+    """A wait to send a piece of the request passed ``write``."""
 
 
 class PoolTimeout(TimeoutError):
-    pass
+    """No pooled connection became free within ``pool``."""
 
 
 class DeadlineExceeded(TimeoutError):
@@ -210,6 +211,8 @@ class HTTPStatusError(AxiosError):
 
 
 class TooManyRedirects(AxiosError):
+    """More redirects than ``max_redirects`` allows."""
+
     default_code = "ERR_FR_TOO_MANY_REDIRECTS"
 
 
@@ -246,18 +249,20 @@ class StreamError(AxiosError):
 
 
 class ResponseNotRead(StreamError):
-    pass
+    """``content``, ``text``, ``data`` or ``json()`` on a streamed, unread body."""
 
 
 class StreamConsumed(StreamError):
-    pass
+    """A streamed body was read twice: it comes off the network once."""
 
 
 class StreamClosed(StreamError):
-    pass
+    """The body was read after the response was closed."""
 
 
 class CancelError(AxiosError):
+    """The call's ``cancel_token`` was cancelled or its ``signal`` aborted."""
+
     default_code = "ERR_CANCELED"
 
 
@@ -286,7 +291,8 @@ class IntegrityError(AxiosError):
 
 
 class InterceptorError(AxiosError):
-    """An interceptor, transform or middleware raised an error nothing handled (cause chained)."""
+    """An interceptor or transform raised an error that is not ours (chained as ``__cause__``),
+    a request interceptor returned no config, or an async handler met a sync call."""
 
     default_code = "ERR_INTERCEPTOR"
 

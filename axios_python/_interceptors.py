@@ -62,10 +62,12 @@ class InterceptorManager:
         return key
 
     def eject(self, key: int) -> None:
+        """Remove the handler pair ``use`` returned ``key`` for; an unknown id is ignored."""
         with self._lock:
             self._handlers.pop(key, None)
 
     def clear(self) -> None:
+        """Remove every handler pair."""
         with self._lock:
             self._handlers.clear()
 
@@ -169,6 +171,7 @@ class Context:
 
     # axios-python 0.2.0 handed middleware the config dict itself: ctx.get("url"), ctx["headers"]
     def get(self, key: str, default: Any = None) -> Any:
+        """``ctx.config.get(key, default)``, as axios-python 0.2.0's context."""
         return self.config.get(key, default)
 
     def __getitem__(self, key: str) -> Any:

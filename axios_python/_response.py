@@ -157,34 +157,42 @@ class Response:
 
     @property
     def status(self) -> int:
+        """The status code, e.g. ``200`` (axios's name; ``status_code`` is requests')."""
         return self._raw.status_code
 
     @property
     def status_code(self) -> int:
+        """The status code, e.g. ``200``."""
         return self._raw.status_code
 
     @property
     def status_text(self) -> str:
+        """The reason phrase, e.g. ``"OK"`` (axios's name; ``reason`` is requests')."""
         return self._raw.reason_phrase
 
     @property
     def reason(self) -> str:
+        """The reason phrase, e.g. ``"OK"``."""
         return self._raw.reason_phrase
 
     @property
     def headers(self) -> httpx.Headers:
+        """The headers: case-insensitive, repeated ones kept (``get_list(name)``)."""
         return self._raw.headers
 
     @property
     def config(self) -> dict[str, Any]:
+        """The merged options the request was made with."""
         return self._prepared.config if self._prepared else {}
 
     @property
     def request(self) -> httpx.Request:
+        """The ``httpx.Request`` that was sent."""
         return self._raw.request
 
     @property
     def url(self) -> str:
+        """The final URL as a string, after any redirects."""
         return str(self._raw.url)
 
     @property
@@ -224,10 +232,12 @@ class Response:
 
     @property
     def cookies(self) -> httpx.Cookies:
+        """The cookies this response set."""
         return self._raw.cookies
 
     @property
     def http_version(self) -> str:
+        """The HTTP version, e.g. ``"HTTP/1.1"``."""
         return self._raw.http_version
 
     @property
@@ -237,6 +247,7 @@ class Response:
 
     @property
     def is_permanent_redirect(self) -> bool:
+        """A redirect with status 301 or 308."""
         return self._raw.is_redirect and self._raw.status_code in (301, 308)
 
     @property
@@ -246,10 +257,12 @@ class Response:
 
     @property
     def is_closed(self) -> bool:
+        """Whether the connection has been released."""
         return self._closed
 
     @property
     def is_stream_consumed(self) -> bool:
+        """Whether the body has been pulled off the network."""
         return self._consumed
 
     @property
@@ -277,12 +290,14 @@ class Response:
 
     @property
     def content(self) -> bytes:
+        """The body as bytes, decompressed (a streamed one must be ``read()`` first)."""
         if self._content is None:
             raise self._not_read("content")
         return self._content
 
     @property
     def text(self) -> str:
+        """The body as str, decoded with ``encoding``; bad bytes become U+FFFD."""
         if self._text is None:
             if self._content is None:
                 raise self._not_read("text")
@@ -291,6 +306,7 @@ class Response:
         return self._text
 
     def json(self, **kwargs: Any) -> Any:
+        """The body parsed as JSON (``kwargs`` go to ``json.loads``); else ``JSONDecodeError``."""
         if self._content is None:
             raise self._not_read("json()")
         try:
@@ -738,16 +754,19 @@ class Response:
             yield piece
 
     def aiter_raw(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
+        """The async twin of ``iter_raw``."""
         check_chunk_size(chunk_size)
         return self._achunked(self._aiter_decoded("aiter_raw"), chunk_size)
 
     def aiter_bytes(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
+        """The async twin of ``iter_bytes``."""
         check_chunk_size(chunk_size)
         if self._content is not None:
             return self._amemory(chunk_size)
         return self._achunked(self._aiter_decoded("aiter_bytes"), chunk_size)
 
     async def aiter_text(self, chunk_size: int | None = None) -> AsyncIterator[str]:
+        """The async twin of ``iter_text``."""
         check_chunk_size(chunk_size)
         decoder = TextDecoder(self.encoding)
         chunker = TextChunker(chunk_size)
@@ -761,6 +780,7 @@ class Response:
                 yield piece
 
     async def aiter_lines(self, max_line_length: int | None = None) -> AsyncIterator[str]:
+        """The async twin of ``iter_lines``."""
         splitter = LineSplitter(self._line_bound(max_line_length))
         async with self._aguard():
             async for text in self.aiter_text():
@@ -770,6 +790,7 @@ class Response:
                 yield line
 
     async def aiter_sse(self, max_line_length: int | None = None) -> AsyncIterator[ServerSentEvent]:
+        """The async twin of ``iter_sse``."""
         decoder = SSEDecoder()
         async with self._aguard():
             async for line in self.aiter_lines(max_line_length):
@@ -778,6 +799,7 @@ class Response:
                     yield event
 
     async def aiter_json(self, max_line_length: int | None = None) -> AsyncIterator[Any]:
+        """The async twin of ``iter_json``."""
         decoder = JSONLinesDecoder()
         async with self._aguard():
             async for line in self.aiter_lines(max_line_length):
@@ -786,6 +808,7 @@ class Response:
                     yield value
 
     async def aread(self) -> bytes:
+        """The async twin of ``read``."""
         if self._content is None:
             buffer = io.BytesIO()
             async for piece in self._aiter_decoded("aread"):
@@ -794,6 +817,7 @@ class Response:
         return self._content
 
     async def aclose(self) -> None:
+        """The async twin of ``close``: release the connection."""
         if self._closed:
             return
         self._closed = True

@@ -46,6 +46,8 @@ class RetryStrategy(Protocol):
 
 @dataclass
 class FixedDelay:
+    """The same ``delay`` before every retry (capped at ``max_delay``)."""
+
     delay: float = 1.0
     max_delay: float = 60.0
 
