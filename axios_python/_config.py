@@ -44,9 +44,11 @@ def _check_seconds(name: str, value: object) -> float | None:
             f"timeout {name!r} must be a number of seconds or None, got {value!r}"
         )
     seconds = float(value)
-    if math.isnan(seconds) or seconds < 0 or math.isinf(seconds):
+    if math.isnan(seconds) or seconds <= 0 or math.isinf(seconds):
+        # 0 would make the socket non-blocking (a confusing ConnectError), as urllib3 warns.
         raise InvalidOptionError(
-            f"timeout {name!r} must be a finite number of seconds >= 0, got {value!r}"
+            f"timeout {name!r} must be a finite number of seconds > 0, or None for no limit, "
+            f"got {value!r}"
         )
     return seconds
 
@@ -260,11 +262,19 @@ CLIENT_OPTION_NAMES: Final = (
 RESPONSE_TYPES: Final = frozenset({"auto", "json", "text", "bytes", "arraybuffer", "stream"})
 
 
+_CAMEL_BOUNDARY: Final = re.compile(r"([a-z0-9])([A-Z])")
+
+
 def check_option_names(options: Mapping[str, Any]) -> None:
     """Refuse misspelt options before any I/O (``timout=5`` would otherwise do nothing)."""
     for name in options:
         if name not in OPTION_NAMES:
-            close = difflib.get_close_matches(name, sorted(OPTION_NAMES), n=1)
+            snake = _CAMEL_BOUNDARY.sub(r"\1_\2", name).lower()  # axios's baseURL -> base_url
+            close = (
+                [snake]
+                if snake in OPTION_NAMES
+                else difflib.get_close_matches(name, sorted(OPTION_NAMES), n=1)
+            )
             hint = f"; did you mean {close[0]!r}?" if close else ""
             raise InvalidOptionError(f"unknown option {name!r}{hint}")
 

@@ -8,6 +8,8 @@ async iterators below are thin loops over the same pipeline; only the source of 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime
 import io
 import json as jsonlib
@@ -822,10 +824,19 @@ class Response:
             return
         self._closed = True
         self._disarm()
-        if self._is_async:
-            await self._raw.aclose()
-        else:
+        if not self._is_async:
             self._raw.close()
+            return
+        # Shielded: a task cancelled while the close is under way (a web framework's handler
+        # whose client hung up) must still finish it, or the connection stays checked out of
+        # the pool for good and its socket open.
+        closing = asyncio.ensure_future(self._raw.aclose())
+        try:
+            await asyncio.shield(closing)
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception):
+                await closing
+            raise
 
     async def __aenter__(self) -> Response:
         return self

@@ -15,9 +15,11 @@ from typing import Any, Protocol, runtime_checkable
 
 from ._exceptions import (
     AxiosError,
+    DeadlineExceeded,
     InvalidOptionError,
     NetworkError,
     RetryError,
+    SSLError,
     TimeoutError,
 )
 
@@ -153,6 +155,10 @@ class RetryPolicy:
         if not self._custom and self.method not in IDEMPOTENT_METHODS:
             return False
         if isinstance(outcome, BaseException):
+            if isinstance(outcome, DeadlineExceeded):
+                return False  # the total bounds every attempt: nothing is left to retry with
+            if isinstance(outcome, SSLError) and SSLError not in self._errors:
+                return False  # a certificate that failed will fail again, unless asked
             return before_body and isinstance(outcome, self._errors)
         return int(getattr(outcome, "status_code", 0)) in self._statuses
 

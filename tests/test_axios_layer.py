@@ -412,3 +412,22 @@ def test_retries_resend_rewindable_bodies_and_never_spent_iterators(
         mode, "PUT", url, content=once(), max_retries=2, retry_strategy=FixedDelay(0.01)
     )
     assert response.status == 503 and bodies == [b"one-shot"]  # not resent empty
+
+
+def test_the_total_deadline_is_final_not_retried(mode: str) -> None:
+    """A total covers every attempt: when it runs out the caller gets DeadlineExceeded, the
+    timeout they asked for, not a RetryError about attempts that could never be made."""
+
+    def stall(conn: Connection) -> None:
+        conn.read_head()
+        conn.stall(5)
+
+    with RawServer(stall) as server, pytest.raises(axios_python.DeadlineExceeded):
+        send(
+            mode,
+            "GET",
+            server.url,
+            max_retries=3,
+            retry_strategy=FixedDelay(0.01),
+            timeout=axios_python.Timeout(5, total=0.3),
+        )

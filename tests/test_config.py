@@ -129,3 +129,19 @@ def test_chunk_size_zero_is_refused_before_reading(httpserver) -> None:  # type:
         with pytest.raises(InvalidOptionError, match="chunk_size"):
             r.iter_bytes(0)
         assert r.read() == b"abc"  # the body is still there
+
+
+@pytest.mark.parametrize(
+    ("axios_name", "ours"),
+    [("baseURL", "base_url"), ("responseType", "response_type"), ("maxRate", "max_rate")],
+)
+def test_axios_camel_case_names_get_the_snake_case_hint(axios_name: str, ours: str) -> None:
+    with pytest.raises(InvalidOptionError, match=f"did you mean '{ours}'"):
+        axios_python.get("http://127.0.0.1:9/", **{axios_name: 1})
+
+
+@pytest.mark.parametrize("timeout", [0, 0.0, (0, 5), (5, 0)])
+def test_a_zero_timeout_is_refused(timeout: object) -> None:
+    """0 would make sockets non-blocking (a baffling ConnectError); None means no limit."""
+    with pytest.raises(InvalidOptionError, match="> 0"):
+        axios_python.get("http://127.0.0.1:9/", timeout=timeout)

@@ -782,3 +782,18 @@ def test_verify_ca_bundle_path_module_level(https_url: str, ca_bundle: str) -> N
         warnings.simplefilter("error", DeprecationWarning)
         assert requests.get(https_url, verify=ca_bundle).status_code == 200
         assert requests.get(https_url, verify=False).status_code == 200
+
+
+def test_a_certificate_failure_is_not_retried_by_default(https_url: str) -> None:
+    """It would fail the same way again: SSLError at once, not a RetryError after retries."""
+    import axios_python
+
+    with pytest.raises(axios_python.SSLError):
+        axios_python.get(https_url, max_retries=3, retry_strategy=axios_python.FixedDelay(0.01))
+    with pytest.raises(axios_python.RetryError):  # unless asked for
+        axios_python.get(
+            https_url,
+            max_retries=1,
+            retry_on=[axios_python.SSLError],
+            retry_strategy=axios_python.FixedDelay(0.01),
+        )

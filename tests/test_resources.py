@@ -301,3 +301,25 @@ def test_peak_rss_is_flat_in_body_size(serve: Any, mode: str) -> None:
         f"peak RSS {peaks[large] / MiB:.1f} MiB for 256 MiB vs {peaks[small] / MiB:.1f} MiB "
         f"for 1 MiB"
     )
+
+
+async def test_a_cancel_during_aclose_still_releases_the_connection(serve: Any) -> None:
+    """A web framework cancels a handler whose client hung up, sometimes while the handler is
+    already closing its upstream response: the close must finish anyway."""
+    server = serve(_firehose)
+    api = axios_python.create()
+
+    async def handler() -> None:
+        async with api.async_get(server.url, stream=True, timeout=10) as r:
+            async for _chunk in r.aiter_bytes():
+                break
+            task = asyncio.current_task()
+            assert task is not None
+            asyncio.get_running_loop().call_soon(task.cancel)  # lands inside aclose()
+
+    task = asyncio.create_task(handler())
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    conn = server.wait_connection()
+    assert await asyncio.to_thread(conn.peer_closed.wait, 2), "the connection was never closed"
+    await api.aclose()
