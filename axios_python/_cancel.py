@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import inspect
 import threading
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -162,10 +163,27 @@ def as_token(cancel_token: Any, signal: Any) -> CancelToken | None:
         return None
     if len(tokens) == 1:
         return tokens[0]
-    both = CancelToken()  # either one cancels the request
+    return _either(tokens)
+
+
+def _either(tokens: list[CancelToken]) -> CancelToken:
+    """A token cancelled by any of ``tokens``, that leaves nothing behind on them.
+
+    The given tokens are often long-lived (one AbortController for a whole app): they hold
+    only a weak link to the per-request token, and their callback is unregistered as soon as
+    the request's token is garbage, so thousands of calls do not pile up callbacks.
+    """
+    either = CancelToken()
+    link = weakref.ref(either)
+
+    def relay(reason: str | None) -> None:
+        target = link()
+        if target is not None:
+            target.cancel(reason)
+
     for token in tokens:
-        token.on_cancel(both.cancel)
-    return both
+        weakref.finalize(either, token.on_cancel(relay))
+    return either
 
 
 async def race_cancel(token: CancelToken, awaitable: Awaitable[_T]) -> _T:

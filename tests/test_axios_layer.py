@@ -368,6 +368,23 @@ def test_abort_signal(mode: str) -> None:
             send(mode, "GET", server.url, signal=controller.signal)
 
 
+def test_token_and_signal_together_either_cancels_and_nothing_piles_up(
+    mode: str, echo_url: str
+) -> None:
+    import gc
+
+    token = axios_python.CancelToken()
+    controller = axios_python.AbortController()
+    for _ in range(50):  # long-lived token and controller, many calls
+        send(mode, "GET", echo_url, cancel_token=token, signal=controller.signal)
+    gc.collect()
+    assert token._callbacks == {} and controller.signal.token._callbacks == {}
+    with RawServer(stall_before_head) as server:
+        threading.Timer(0.2, controller.abort).start()
+        with pytest.raises(CancelError, match="aborted"):
+            send(mode, "GET", server.url, cancel_token=token, signal=controller.signal)
+
+
 def test_module_level_interceptors_and_streamed_responses(mode: str, echo_url: str) -> None:
     seen: list[int] = []
     key = axios_python.interceptors.response.use(lambda r: seen.append(r.status) or r)
