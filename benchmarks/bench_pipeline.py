@@ -2,7 +2,7 @@
 
     python benchmarks/bench_pipeline.py [--repeat 15] [--gets 1000] [--json out.json]
 
-One local HTTP/1.1 keep-alive server runs in its own process (``bench.py``'s ``Server``,
+One local HTTP/1.1 keep-alive server runs in its own process (``benchlib.Server``,
 ``GET /small``: a 13-byte body). Small buffered GETs on one reused client per contender,
 requests/s, sync and async, all contenders alternating round-robin in every repeat (the order
 rotates each repeat), medians over the repeats:
@@ -45,12 +45,13 @@ from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import bench  # the server, the machine description, the round-robin helpers
+import bench  # the buffered-GET helpers
+import benchlib  # the server, the machine description, the round-robin helpers
 
 TIMEOUT = 60.0
 TARGET_PLAIN = 0.05  # (a) over core
 TARGET_HOOKS = 0.10  # (b) over (a)
-SMALL_BODY = bench.SMALL_BODY
+SMALL_BODY = benchlib.SMALL_BODY
 
 
 # -- the instances ----------------------------------------------------------------------------
@@ -130,10 +131,13 @@ def make_instances(transport: Any = None) -> tuple[Any, Any, Any]:
 
 
 @dataclass
-class Clients(bench.Clients):
-    """``bench.Clients`` (what ``bench.timed`` and ``bench.round_robin`` take), with our own
-    three instances; ``loop`` and the two httpx clients are inherited fields."""
+class Clients:
+    """What ``benchlib.timed`` and ``benchlib.round_robin`` take (a ``loop`` for the async
+    contenders), with our three instances and the two httpx clients."""
 
+    loop: asyncio.AbstractEventLoop
+    httpx_sync: Any = None
+    httpx_async: Any = None
     core: Any = None
     plain: Any = None
     hooked: Any = None
@@ -218,7 +222,7 @@ async def httpx_async(c: Clients, url: str, count: int) -> int:
     return await bench.body_bytes_of_async_gets(c.httpx_async.get, url, count)
 
 
-C = bench.Contender
+C = benchlib.Contender
 CONTENDERS = (
     C("core_sync", "core path: api.get (sync)", "sync", core_sync),
     C("dispatch_sync", "api._dispatch(config) (sync)", "sync", dispatch_sync),
@@ -262,7 +266,7 @@ def overhead(results: dict[str, Any], slow: str, fast: str) -> tuple[float, floa
     return of_medians, paired
 
 
-def summarize(series: dict[str, bench.Series]) -> dict[str, Any]:
+def summarize(series: dict[str, benchlib.Series]) -> dict[str, Any]:
     return {
         key: {
             "label": s.label,
@@ -297,12 +301,12 @@ def in_process(repeat: int, count: int) -> dict[str, Any]:
     url = "http://bench.invalid/small"
     try:
         for contender in CONTENDERS:
-            bench.timed(c, contender, url, 200)
-        series = {k.key: bench.Series(k.label, "us/call") for k in CONTENDERS}
+            benchlib.timed(c, contender, url, 200)
+        series = {k.key: benchlib.Series(k.label, "us/call") for k in CONTENDERS}
         for index in range(repeat):
             shift = index % len(CONTENDERS)
             for contender in CONTENDERS[shift:] + CONTENDERS[:shift]:
-                seconds, received = bench.timed(c, contender, url, count)
+                seconds, received = benchlib.timed(c, contender, url, count)
                 if received != len(SMALL_BODY) * count:
                     raise SystemExit(f"{contender.label}: got {received} bytes")
                 series[contender.key].samples.append(seconds / count * 1e6)
@@ -388,11 +392,11 @@ def parse_args() -> argparse.Namespace:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    server_cpu = bench.pin_clients(args.no_pin)
+    server_cpu = benchlib.pin_clients(args.no_pin)
     pin = server_cpu is not None
     started = time.perf_counter()
     results: dict[str, Any] = {
-        **bench.run_header(),
+        **benchlib.run_header(),
         "params": {
             "repeat": args.repeat,
             "gets": args.gets,
@@ -400,24 +404,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "pinned": pin,
         },
     }
-    bench.print_header(results)
-    server = bench.Server(server_cpu)
+    benchlib.print_header(results)
+    server = benchlib.Server(server_cpu)
     try:
         clients = Clients.open()
         try:
             url = server.url("/small")
             for contender in CONTENDERS:  # warm up: connections, imports, caches
-                bench.timed(clients, contender, url, 100)
+                benchlib.timed(clients, contender, url, 100)
             print(f"{args.gets} small GETs per sample: requests/s", flush=True)
-            series = bench.round_robin(
-                clients,
-                CONTENDERS,
-                args.repeat,
-                "req/s",
-                (url, args.gets),
-                args.gets,
-                len(SMALL_BODY) * args.gets,
-            )
+            work = benchlib.fixed_work((url, args.gets), args.gets, len(SMALL_BODY) * args.gets)
+            series = benchlib.round_robin(clients, CONTENDERS, args.repeat, "req/s", work)
             results["small_gets"] = summarize(series)
         finally:
             clients.close()
@@ -441,7 +438,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         )
         for name, slow, fast in COMPARISONS
     }
-    results["wall_seconds"] = time.perf_counter() - started
+    benchlib.finish_run(results, started)
     return results
 
 

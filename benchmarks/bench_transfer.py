@@ -8,7 +8,7 @@ connection): ``GET /bytes/<n>`` sends ``n`` bytes with Content-Length from one p
 1 MiB buffer (as ``bench.py``'s server); ``POST /upload`` reads a body of any size, with a
 Content-Length or chunked, into one reused 1 MiB buffer and throws it away, and replies with
 JSON ``{"received": bytes, "seconds": first to last body byte}``. Every measured transfer
-runs in a fresh process (started through ``/bin/sh``, see ``bench._fresh_process``), so its
+runs in a fresh process (started through ``/bin/sh``, see ``benchlib._fresh_process``), so its
 peak RSS (ru_maxrss, VmHWM as a cross-check) is its own. Each first makes an untimed 1-byte
 GET with the same client (first-request imports, the keep-alive connection: ~30 ms), then times
 the transfer alone, from the call to the last byte (uploads: to the server's reply). Client and
@@ -57,9 +57,9 @@ from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import bench  # sizes, the machine description, versions, the fresh-process and VmHWM helpers
+import benchlib  # sizes, the machine description, versions, the fresh-process and VmHWM helpers
 
-KiB, MiB, GiB = bench.KiB, bench.MiB, bench.GiB
+KiB, MiB, GiB = benchlib.KiB, benchlib.MiB, benchlib.GiB
 CHUNK = 65536
 TIMEOUT = 120.0
 RATE_LOW, RATE_HIGH = 0.90, 1.10  # measured / cap
@@ -144,7 +144,7 @@ def _serve_connection(conn: socket.socket, body: memoryview) -> None:
                     return
                 method, target, fields = _headers(head)
                 if method == b"GET" and target.startswith(b"/bytes/"):
-                    bench.send_bytes(conn, body, int(target[7:]))
+                    benchlib.send_bytes(conn, body, int(target[7:]))
                 elif method in (b"POST", b"PUT") and target == b"/upload":
                     started = time.perf_counter()
                     received = _read_upload(reader, fields, scratch)
@@ -360,14 +360,14 @@ def run_case(spec: dict[str, Any]) -> None:
     out["callbacks"] = progress.calls
     out["last_loaded"] = progress.loaded
     out["ru_maxrss_kib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    out["vm_hwm_kib"] = bench._vm_hwm_kib()
+    out["vm_hwm_kib"] = benchlib._vm_hwm_kib()
     print(json.dumps(out))
 
 
 def measure(spec: dict[str, Any]) -> dict[str, Any]:
     """Run ``spec`` in a fresh process; check the byte counts; return its figures."""
     command = [sys.executable, os.path.abspath(__file__), "--_case", json.dumps(spec)]
-    done = subprocess.run(bench._fresh_process(command), capture_output=True, text=True)
+    done = subprocess.run(benchlib._fresh_process(command), capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"case {spec} failed:\n{done.stderr}")
     data: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
@@ -410,7 +410,7 @@ def _mib(kib: float) -> float:
 
 
 def section_rates(
-    server: bench.Server, size: int, rates: list[int], files: dict[int, str]
+    server: benchlib.Server, size: int, rates: list[int], files: dict[int, str]
 ) -> list[dict[str, Any]]:
     """(1) capped transfers against the cap; every capped one against the same uncapped."""
     rows = []
@@ -490,7 +490,9 @@ def upload_label(c: dict[str, Any]) -> str:
     return f"{who} {mode}"
 
 
-def section_uploads(server: bench.Server, big: int, files: dict[int, str]) -> list[dict[str, Any]]:
+def section_uploads(
+    server: benchlib.Server, big: int, files: dict[int, str]
+) -> list[dict[str, Any]]:
     """(2) peak RSS of a 1 MiB upload and of a big one, per client, body kind and callback."""
     rows = []
     for contender in upload_contenders():
@@ -510,14 +512,14 @@ def section_uploads(server: bench.Server, big: int, files: dict[int, str]) -> li
         print(
             f"  {row['label']:<42} {'progress' if contender['progress'] else '':<8} "
             f"1 MiB {_mib(row['small']['ru_maxrss_kib']):6.1f} MiB  "
-            f"{bench.human(big)} {_mib(row['big']['ru_maxrss_kib']):7.1f} MiB  "
+            f"{benchlib.human(big)} {_mib(row['big']['ru_maxrss_kib']):7.1f} MiB  "
             f"{row['big']['mib_s']:7.1f} MiB/s",
             flush=True,
         )
     return rows
 
 
-def section_progress(server: bench.Server, big: int, repeat: int) -> dict[str, Any]:
+def section_progress(server: benchlib.Server, big: int, repeat: int) -> dict[str, Any]:
     """(3) the same big download with and without a no-op callback, round-robin."""
     cases = [(kind, progress) for kind in ("sync", "async") for progress in (False, True)]
     samples: dict[str, list[dict[str, Any]]] = {f"{k}/{p}": [] for k, p in cases}
@@ -572,7 +574,7 @@ def render(results: dict[str, Any]) -> list[str]:
     lines: list[str] = []
     if "rates" in results:
         lines.append(
-            f"(1) max_rate accuracy, {bench.human(p['size'])}: measured rate / cap "
+            f"(1) max_rate accuracy, {benchlib.human(p['size'])}: measured rate / cap "
             f"(target {RATE_LOW:.2f}-{RATE_HIGH:.2f}), peak RSS vs uncapped "
             f"(target <= +{RATE_RSS_SLACK // MiB} MiB)"
         )
@@ -600,7 +602,7 @@ def render(results: dict[str, Any]) -> list[str]:
             )
         lines.append("")
     if "uploads" in results:
-        big = bench.human(p["big"])
+        big = benchlib.human(p["big"])
         lines.append(
             f"(2) upload peak RSS (ru_maxrss), 1 MiB vs {big} (target: growth <= "
             f"{UPLOAD_RSS_SLACK // MiB} MiB); MiB/s of the {big} upload"
@@ -622,7 +624,7 @@ def render(results: dict[str, Any]) -> list[str]:
         lines.append("")
     if "progress" in results:
         lines.append(
-            f"(3) progress callback cost, {bench.human(p['big'])} download, chunk {CHUNK}, "
+            f"(3) progress callback cost, {benchlib.human(p['big'])} download, chunk {CHUNK}, "
             f"{p['repeat']} fresh processes each: median MiB/s"
         )
         lines.append(
@@ -639,10 +641,11 @@ def render(results: dict[str, Any]) -> list[str]:
         lines.append("")
     missed = results["missed"]
     lines.append(f"targets missed: {', '.join(missed) if missed else 'none'}")
-    load = results["load_average_start"][0], results["load_average_end"][0]
+    load = results["load_average"]
     lines.append(
-        f"wall time {results['wall_seconds']:.0f} s (load average {load[0]:.2f} at the "
-        f"start, {load[1]:.2f} at the end)"
+        f"wall time {results['wall_seconds']:.0f} s (load average "
+        f"{benchlib.format_load(load['start'])} at the start, "
+        f"{benchlib.format_load(load['end'])} at the end)"
     )
     return lines
 
@@ -651,7 +654,7 @@ def render(results: dict[str, Any]) -> list[str]:
 
 
 def parse_rates(text: str) -> list[int]:
-    return [bench.parse_size(part) for part in text.split(",") if part.strip()]
+    return [benchlib.parse_size(part) for part in text.split(",") if part.strip()]
 
 
 def parse_args() -> argparse.Namespace:
@@ -659,12 +662,12 @@ def parse_args() -> argparse.Namespace:
         description="axios_python transfers: max_rate accuracy, upload peak RSS, and the cost "
         "of progress callbacks, against one local server."
     )
-    parser.add_argument("--size", type=bench.parse_size, help="(1) body size (default 64MiB)")
+    parser.add_argument("--size", type=benchlib.parse_size, help="(1) body size (default 64MiB)")
     parser.add_argument(
         "--rates", type=parse_rates, help="(1) caps, comma-separated (default 8MiB,32MiB)"
     )
     parser.add_argument(
-        "--big", type=bench.parse_size, help="(2) big upload and (3) download (default 1GiB)"
+        "--big", type=benchlib.parse_size, help="(2) big upload and (3) download (default 1GiB)"
     )
     parser.add_argument("--repeat", type=int, help="(3) samples per case (default 5)")
     parser.add_argument(
@@ -694,12 +697,11 @@ def parse_args() -> argparse.Namespace:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    server_cpu = bench.pin_clients(args.no_pin)
+    server_cpu = benchlib.pin_clients(args.no_pin)
     pin = server_cpu is not None
     started = time.perf_counter()
     results: dict[str, Any] = {
-        **bench.run_header(),
-        "load_average_start": os.getloadavg(),
+        **benchlib.run_header(),
         "params": {
             "size": args.size,
             "rates": args.rates,
@@ -710,26 +712,26 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "pinned": pin,
         },
     }
-    bench.print_header(results)
+    benchlib.print_header(results)
     rates = ", ".join(f"{r / MiB:g}" for r in args.rates)
     print(
-        f"params    (1) {bench.human(args.size)} at {rates} MiB/s; (2)/(3) "
-        f"{bench.human(args.big)}; {args.repeat} samples; "
+        f"params    (1) {benchlib.human(args.size)} at {rates} MiB/s; (2)/(3) "
+        f"{benchlib.human(args.big)}; {args.repeat} samples; "
         f"{'client and server pinned to separate CPUs' if pin else 'no CPU pinning'}",
         flush=True,
     )
     folder = tempfile.mkdtemp(prefix="bench-transfer-")
-    server = bench.Server(server_cpu, script=__file__)
+    server = benchlib.Server(server_cpu, script=__file__)
     try:
         files = {size: make_file(folder, size) for size in {MiB, args.size, args.big}}
         if "rate" not in args.skip:
-            print(f"(1) max_rate accuracy, {bench.human(args.size)}", flush=True)
+            print(f"(1) max_rate accuracy, {benchlib.human(args.size)}", flush=True)
             results["rates"] = section_rates(server, args.size, args.rates, files)
         if "upload" not in args.skip:
-            print(f"(2) upload peak RSS, 1 MiB and {bench.human(args.big)}", flush=True)
+            print(f"(2) upload peak RSS, 1 MiB and {benchlib.human(args.big)}", flush=True)
             results["uploads"] = section_uploads(server, args.big, files)
         if "progress" not in args.skip:
-            print(f"(3) progress cost, {bench.human(args.big)} download", flush=True)
+            print(f"(3) progress cost, {benchlib.human(args.big)} download", flush=True)
             results["progress"] = section_progress(server, args.big, args.repeat)
     finally:
         server.close()
@@ -745,15 +747,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         if not r["pass"] and not args.quick:  # one short sample cannot judge a few percent
             missed.append(f"(3) progress cost {kind}")
     results["missed"] = missed
-    results["load_average_end"] = os.getloadavg()
-    results["wall_seconds"] = time.perf_counter() - started
+    benchlib.finish_run(results, started)
     return results
 
 
 def main() -> int:
     args = parse_args()
     if args._serve:
-        bench.serve(_serve_connection)
+        benchlib.serve(_serve_connection)
         return 0
     if args._case:
         run_case(json.loads(args._case))

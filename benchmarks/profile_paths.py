@@ -26,6 +26,7 @@ from typing import Any
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import bench
+import benchlib
 
 
 def profile(label: str, fn: Callable[[], Any], filters: tuple[str, ...], top: int) -> float:
@@ -49,7 +50,7 @@ def profile(label: str, fn: Callable[[], Any], filters: tuple[str, ...], top: in
     return wall
 
 
-def small(server: bench.Server, count: int, top: int) -> None:
+def small(server: benchlib.Server, count: int, top: int) -> None:
     import httpx
 
     import axios_python
@@ -113,24 +114,24 @@ def small(server: bench.Server, count: int, top: int) -> None:
     api.close()
 
 
-def stream(server: bench.Server, size: int, top: int) -> None:
+def stream(server: benchlib.Server, size: int, top: int) -> None:
     c = bench.Clients.open()
     url = server.url(f"/bytes/{size}")
     try:
         for contender in bench.STREAMING:
-            if contender.key in ("requests", "aiohttp"):
+            if not contender.key.startswith(("axios", "httpx")):
                 continue
-            bench.timed(c, contender, server.url("/bytes/1048576"))
+            benchlib.timed(c, contender, server.url("/bytes/1048576"))
             if contender.kind == "sync":
                 fn: Callable[[], Any] = lambda k=contender: k.run(c, url)  # noqa: E731
             else:
                 fn = lambda k=contender: c.loop.run_until_complete(k.run(c, url))  # noqa: E731
-            profile(f"{contender.label}, {bench.human(size)}", fn, (), top)
+            profile(f"{contender.label}, {benchlib.human(size)}", fn, (), top)
     finally:
         c.close()
 
 
-def steps(server: bench.Server, count: int) -> None:
+def steps(server: benchlib.Server, count: int) -> None:
     """Wall-clock per step of Axios.request, interleaved with httpx's steps, no profiler."""
     import httpx
 
@@ -213,13 +214,13 @@ def main() -> None:
         "what", nargs="?", default="all", choices=["small", "stream", "steps", "all"]
     )
     parser.add_argument("--gets", type=int, default=3000)
-    parser.add_argument("--size", type=bench.parse_size, default=256 * bench.MiB)
+    parser.add_argument("--size", type=benchlib.parse_size, default=256 * benchlib.MiB)
     parser.add_argument("--top", type=int, default=25)
     args = parser.parse_args()
     cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
     if len(cpus) >= 2:
         os.sched_setaffinity(0, {cpus[0]})
-    server = bench.Server(cpus[-1] if len(cpus) >= 2 else None)
+    server = benchlib.Server(cpus[-1] if len(cpus) >= 2 else None)
     try:
         if args.what in ("steps", "all"):
             print(f"steps of one small GET, mean over {args.gets} (wall clock, no profiler)")
