@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import http.server
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -101,3 +104,24 @@ def keepalive_url() -> Iterator[str]:
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     server.server_close()
+
+
+def download(mode: str, url: str, dest: Path, **options: Any) -> axios_python.DownloadResult:
+    """``download()`` or ``async_download()`` (on a fresh event loop), by ``mode``."""
+    if mode == "sync":
+        return axios_python.download(url, dest, **options)
+    return asyncio.run(axios_python.async_download(url, dest, **options))
+
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def run_example(script: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``examples/<script>`` as a user would, in a fresh interpreter."""
+    return subprocess.run(
+        [sys.executable, str(EXAMPLES / script), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )

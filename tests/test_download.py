@@ -7,9 +7,9 @@ import hashlib
 import os
 import stat
 from pathlib import Path
-from typing import Any
 
 import pytest
+from conftest import download as fetch
 from pytest_httpserver import HTTPServer
 from rawserver import Connection, RawServer, response_head
 
@@ -18,12 +18,6 @@ from axios_python import HTTPStatusError, IntegrityError, InvalidOptionError, Re
 
 BODY = bytes(range(256)) * 1000
 SHA256 = hashlib.sha256(BODY).hexdigest()
-
-
-def fetch(mode: str, url: str, dest: Path, **options: Any) -> axios_python.DownloadResult:
-    if mode == "sync":
-        return axios_python.download(url, dest, **options)
-    return asyncio.run(axios_python.async_download(url, dest, **options))
 
 
 def leftovers(directory: Path) -> list[str]:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 import random
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
+from conftest import download as fetch
 from pytest_httpserver import HTTPServer
 from rangeserver import RangeServer, drop
 
@@ -18,12 +17,6 @@ import axios_python
 from axios_python import InvalidOptionError, ProgressEvent
 
 BODY = random.Random(11).randbytes(300_000)
-
-
-def fetch(mode: str, url: str, dest: Path, **options: Any) -> axios_python.DownloadResult:
-    if mode == "sync":
-        return axios_python.download(url, dest, **options)
-    return asyncio.run(axios_python.async_download(url, dest, **options))
 
 
 @pytest.fixture

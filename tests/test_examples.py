@@ -8,30 +8,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import EXAMPLES
+from conftest import run_example as run
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 SCRIPTS = sorted(path.name for path in EXAMPLES.glob("*.py"))
 PAYLOAD = bytes(range(256)) * 195 + bytes(range(80))  # 50000 bytes, not all alike
 assert len(PAYLOAD) == 50_000
-
-
-def run(script: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(EXAMPLES / script), *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 def upload_sink(request: Request) -> Response:

@@ -8,25 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
-import sys
 from pathlib import Path
 
+from conftest import run_example as run
 from pytest_httpserver import HTTPServer
 from rangeserver import RangeServer, drop
 from werkzeug import Request, Response
-
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-
-
-def run(script: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(EXAMPLES / script), *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 def test_upload_with_progress(httpserver: HTTPServer, tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import download as fetch
 from rangeserver import (
     LAST_MODIFIED,
     RangeServer,
@@ -56,12 +57,6 @@ BODY = random.Random(20240601).randbytes(300_000)
 NEW_BODY = random.Random(7).randbytes(len(BODY))  # same size: only the ETag tells
 SMALL_BODY = random.Random(8).randbytes(CUT // 2)
 SHA256 = hashlib.sha256(BODY).hexdigest()
-
-
-def fetch(mode: str, url: str, dest: Path, **options: Any) -> axios_python.DownloadResult:
-    if mode == "sync":
-        return axios_python.download(url, dest, **options)
-    return asyncio.run(axios_python.async_download(url, dest, **options))
 
 
 def names(directory: Path) -> list[str]:
