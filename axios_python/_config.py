@@ -207,6 +207,7 @@ class RequestOptions(TypedDict, total=False):
     cert: Any
     proxy: Any
     http2: bool
+    limits: httpx.Limits | None
     transport: Any
     trust_env: bool
     transform_request: Any
@@ -243,6 +244,7 @@ LIBRARY_DEFAULTS: Final[dict[str, Any]] = {
     "cert": None,
     "proxy": None,
     "http2": False,
+    "limits": None,
     "transport": None,
     "trust_env": True,
     "max_retries": 0,
@@ -253,6 +255,7 @@ CLIENT_OPTION_NAMES: Final = (
     "cert",
     "proxy",
     "http2",
+    "limits",
     "transport",
     "max_redirects",
     "trust_env",

@@ -255,6 +255,14 @@ def client_kwargs(options: tuple[tuple[str, Any], ...], *, is_async: bool) -> di
         "proxy": opts["proxy"],
         "timeout": None,
     }
+    limits = opts["limits"]
+    if limits is not None:
+        if not isinstance(limits, httpx.Limits):
+            raise InvalidOptionError(
+                "limits must be an httpx.Limits(max_connections=..., "
+                f"max_keepalive_connections=..., keepalive_expiry=...), got {limits!r}"
+            )
+        kwargs["limits"] = limits
     if transport is not None:
         wanted = httpx.AsyncBaseTransport if is_async else httpx.BaseTransport
         if not isinstance(transport, wanted):

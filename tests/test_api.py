@@ -387,3 +387,33 @@ def test_http2_without_its_extra_is_a_clear_option_error(mode: str) -> None:
             send(mode, "GET", f"http://127.0.0.1:{free_port()}/", http2=True)
     else:  # pragma: no cover - with the extra installed, http2=True simply works
         pytest.skip("h2 is installed")
+
+
+def test_limits_bound_the_pool(mode: str, httpserver: HTTPServer) -> None:
+    """limits=httpx.Limits(...) reaches the pool: with one connection held by an open
+    stream, a second request waits for the pool and times out there."""
+    httpserver.expect_request("/x").respond_with_data(b"x" * 100_000)
+    api = axios_python.create(limits=httpx.Limits(max_connections=1))
+    url = httpserver.url_for("/x")
+    quick = axios_python.Timeout(5, pool=0.2)
+    if mode == "sync":
+        with api.get(url, stream=True), pytest.raises(axios_python.PoolTimeout):
+            api.get(url, timeout=quick)
+        assert api.get(url).status == 200  # released: the pool serves again
+        api.close()
+        return
+
+    async def go() -> None:
+        async with api.async_get(url, stream=True):
+            with pytest.raises(axios_python.PoolTimeout):
+                await api.async_get(url, timeout=quick)
+        assert (await api.async_get(url)).status == 200
+        await api.aclose()
+
+    asyncio.run(go())
+
+
+def test_bad_limits_are_refused_before_io(httpserver: HTTPServer) -> None:
+    with pytest.raises(axios_python.InvalidOptionError, match=r"httpx\.Limits"):
+        axios_python.get(httpserver.url_for("/"), limits={"max_connections": 1})
+    assert httpserver.log == []
