@@ -141,11 +141,14 @@ def arm_sync(deadline: Deadline, action: Callable[[], None]) -> Watch | None:
     return _WATCHDOG.arm(deadline.at, action)
 
 
-async def watched(awaitable: Awaitable[_T], deadline: Deadline, token: CancelToken | None) -> _T:
-    """Await ``awaitable`` cut off at the deadline and by the cancel token, if any."""
+def watched(
+    awaitable: Awaitable[_T], deadline: Deadline, token: CancelToken | None
+) -> Awaitable[_T]:
+    """``awaitable`` cut off at the deadline and by the cancel token, if any; with neither,
+    ``awaitable`` itself (no extra coroutine frames on every resume of the hot path)."""
     if token is None:
-        return await before_deadline(deadline, awaitable)
-    return await before_deadline(deadline, race_cancel(token, awaitable))
+        return awaitable if deadline.at is None else before_deadline(deadline, awaitable)
+    return before_deadline(deadline, race_cancel(token, awaitable))
 
 
 async def before_deadline(deadline: Deadline, awaitable: Awaitable[_T]) -> _T:
