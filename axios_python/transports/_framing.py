@@ -1,0 +1,267 @@
+"""HTTP/1.1 framing without I/O: request heads, response heads, body framing, chunked decoding.
+
+Everything here works on bytes the caller already has and never touches a socket, so the
+transports (sync now, async later) share it and the tests can feed it bytes directly.
+
+- ``request_head(...)`` builds the request head from validated header bytes (the same rules
+  h11 applies: header names are tokens, values hold no CR, LF or NUL).
+- ``parse_response_head(data)`` parses one response head (status line and header lines,
+  obsolete line folding joined as h11 does) or raises ``ProtocolViolation``.
+- ``body_framing(method, head)`` decides how the body is delimited (RFC 9112 section 6.3):
+  no body (HEAD, 1xx, 204, 304), chunked, Content-Length or read until the server closes,
+  and whether the connection may be kept alive after it.
+- ``ChunkedDecoder`` is a state machine over a caller-owned buffer: ``step(buffer, start,
+  end)`` reports the next payload range inside the buffer (the caller slices it out: one
+  copy per byte, made by the caller) and how far the framing bytes were consumed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = [
+    "CHUNKED",
+    "CLOSE",
+    "LENGTH",
+    "NO_BODY",
+    "BodyFraming",
+    "ChunkedDecoder",
+    "ProtocolViolation",
+    "ResponseHead",
+    "body_framing",
+    "check_request_headers",
+    "parse_response_head",
+    "request_head",
+]
+
+MAX_LINE = 65536  # a chunk-size line or a trailer line longer than this is refused
+
+NO_BODY = "none"
+LENGTH = "length"
+CHUNKED = "chunked"
+CLOSE = "close"
+
+_TOKEN = re.compile(rb"[-!#$%&'*+.^_`|~0-9A-Za-z]+")
+_VALUE = re.compile(rb"[^\x00\r\n]*")
+_METHOD = _TOKEN
+_TARGET = re.compile(rb"[\x21-\x7e\x80-\xff]+")
+_STATUS_LINE = re.compile(rb"HTTP/([0-9])\.([0-9]) ([0-9]{3})(?: ([^\x00\r\n]*))?")
+_HEADER_LINE = re.compile(rb"([-!#$%&'*+.^_`|~0-9A-Za-z]+):[ \t]*([^\x00\r\n]*?)[ \t]*")
+_CHUNK_SIZE = re.compile(rb"[ \t]*([0-9A-Fa-f]+)[ \t]*(?:;[^\r\n]*)?")
+
+
+class ProtocolViolation(Exception):
+    """The peer (or the caller) broke HTTP/1.1 framing; the transport maps it to httpx's
+    RemoteProtocolError (or LocalProtocolError for request heads)."""
+
+
+# -- requests -------------------------------------------------------------------------------
+
+
+def check_request_headers(headers: list[tuple[bytes, bytes]]) -> None:
+    """Refuse header names that are not tokens and values with CR, LF or NUL."""
+    for name, value in headers:
+        if _TOKEN.fullmatch(name) is None:
+            raise ProtocolViolation(f"illegal header name {name!r}")
+        if _VALUE.fullmatch(value) is None:
+            raise ProtocolViolation(f"illegal header value {value!r}")
+
+
+def request_head(method: bytes, target: bytes, headers: list[tuple[bytes, bytes]]) -> bytes:
+    """``METHOD target HTTP/1.1`` plus the (validated) headers and the blank line."""
+    if _METHOD.fullmatch(method) is None:
+        raise ProtocolViolation(f"illegal method {method!r}")
+    if _TARGET.fullmatch(target) is None:
+        raise ProtocolViolation(f"illegal request target {target!r}")
+    check_request_headers(headers)
+    lines = [method + b" " + target + b" HTTP/1.1"]
+    lines.extend(name + b": " + value for name, value in headers)
+    lines.append(b"\r\n")
+    return b"\r\n".join(lines)
+
+
+# -- responses ------------------------------------------------------------------------------
+
+
+@dataclass
+class ResponseHead:
+    status: int
+    http_version: bytes  # b"HTTP/1.1", b"HTTP/1.0"
+    reason: bytes
+    headers: list[tuple[bytes, bytes]]
+
+    def values(self, name: bytes) -> list[bytes]:
+        """Every value of header ``name`` (lower case), comma-separated lists split."""
+        found: list[bytes] = []
+        for key, value in self.headers:
+            if key.lower() == name:
+                found.extend(part.strip() for part in value.split(b","))
+        return [part for part in found if part]
+
+
+def parse_response_head(data: bytes) -> ResponseHead:
+    """Parse a response head: ``data`` runs from the status line up to (not including) the
+    blank line that ends it. Lines end with CRLF (a bare LF is accepted, as h11 does)."""
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    lines = [line[:-1] if line.endswith(b"\r") else line for line in lines]
+    if not lines:
+        raise ProtocolViolation("empty response head")
+    status = _STATUS_LINE.fullmatch(lines[0])
+    if status is None:
+        raise ProtocolViolation(f"illegal status line {lines[0][:100]!r}")
+    major, minor, code, reason = status.groups()
+    if major != b"1":
+        raise ProtocolViolation(f"unsupported HTTP version {major.decode()}.{minor.decode()}")
+    unfolded: list[bytes] = []
+    for line in lines[1:]:
+        if line[:1] in (b" ", b"\t"):  # obsolete line folding: part of the previous value
+            if not unfolded:
+                raise ProtocolViolation("continuation line before any header")
+            unfolded[-1] = unfolded[-1].rstrip(b" \t") + b" " + line.strip(b" \t")
+        else:
+            unfolded.append(line)
+    headers: list[tuple[bytes, bytes]] = []
+    for line in unfolded:
+        header = _HEADER_LINE.fullmatch(line)
+        if header is None:
+            raise ProtocolViolation(f"illegal header line {line[:100]!r}")
+        headers.append((header.group(1), header.group(2)))
+    return ResponseHead(
+        status=int(code),
+        http_version=b"HTTP/" + major + b"." + minor,
+        reason=reason or b"",
+        headers=headers,
+    )
+
+
+@dataclass(frozen=True)
+class BodyFraming:
+    kind: str  # NO_BODY, LENGTH, CHUNKED or CLOSE
+    length: int  # for LENGTH; 0 otherwise
+    keep_alive: bool  # may the connection carry another request after this body?
+
+
+def body_framing(method: bytes, head: ResponseHead, request_close: bool = False) -> BodyFraming:
+    """How the body of ``head`` (answering ``method``) is delimited (RFC 9112 section 6.3)."""
+    connection = {value.lower() for value in head.values(b"connection")}
+    keep_alive = (
+        head.http_version == b"HTTP/1.1"
+        and b"close" not in connection
+        and not request_close
+        and head.status != 101
+    )
+    if method == b"HEAD" or head.status < 200 or head.status in (204, 304):
+        return BodyFraming(NO_BODY, 0, keep_alive)
+    codings = [value.lower() for value in head.values(b"transfer-encoding")]
+    if codings:
+        if codings[-1] == b"chunked":
+            # with a Content-Length too, the message may be a smuggling attempt: read it
+            # chunked, as RFC 9112 says, but never reuse the connection
+            has_length = bool(head.values(b"content-length"))
+            return BodyFraming(CHUNKED, 0, keep_alive and not has_length)
+        return BodyFraming(CLOSE, 0, False)
+    lengths = set(head.values(b"content-length"))
+    if lengths:
+        if len(lengths) > 1:
+            raise ProtocolViolation("conflicting Content-Length values")
+        (text,) = lengths
+        if not text.isdigit() or len(text) > 18:
+            raise ProtocolViolation(f"illegal Content-Length {text[:40]!r}")
+        length = int(text)
+        return BodyFraming(LENGTH if length else NO_BODY, length, keep_alive)
+    return BodyFraming(CLOSE, 0, False)
+
+
+# -- chunked bodies -------------------------------------------------------------------------
+
+_SIZE = 0  # expecting a chunk-size line
+_DATA = 1  # inside chunk data: ``remaining`` bytes to go
+_DATA_END = 2  # expecting the CRLF after chunk data
+_TRAILER = 3  # expecting trailer lines or the final blank line
+_DONE = 4
+
+
+class ChunkedDecoder:
+    """Chunked transfer coding as a state machine over the caller's buffer.
+
+    ``step(buffer, start, end)`` looks at ``buffer[start:end]`` (unconsumed bytes) and
+    returns ``(payload_start, payload_end, new_start)``: ``buffer[payload_start:payload_end]``
+    is body payload (possibly empty), and everything before ``new_start`` has been consumed.
+    When it returns no payload and ``new_start == start`` it needs more bytes (the caller
+    reads more after ``end``, moving the unconsumed tail to the front if it must). ``done``
+    says the terminating zero chunk and the trailers were read; ``trailers`` holds the
+    trailer lines, unparsed. ``payload_left`` and ``consumed`` let a caller with an empty
+    buffer read big chunk data directly off the socket (no copy at all).
+    """
+
+    __slots__ = ("_remaining", "_state", "trailers")
+
+    def __init__(self) -> None:
+        self._state = _SIZE
+        self._remaining = 0
+        self.trailers: list[bytes] = []
+
+    @property
+    def done(self) -> bool:
+        return self._state == _DONE
+
+    @property
+    def payload_left(self) -> int:
+        """Bytes of the current chunk's data still to come (0 outside chunk data): a caller
+        whose buffer is empty may read up to this many straight off the socket instead."""
+        return self._remaining if self._state == _DATA else 0
+
+    def consumed(self, n: int) -> None:
+        """Account for ``n`` bytes of chunk data read outside the buffer (``n`` must be at
+        most ``payload_left``)."""
+        if not 0 < n <= self.payload_left:
+            raise ValueError(f"{n} bytes of chunk data were not expected")
+        self._remaining -= n
+        if not self._remaining:
+            self._state = _DATA_END
+
+    def step(self, buffer: bytearray, start: int, end: int) -> tuple[int, int, int]:
+        while start < end:
+            state = self._state
+            if state == _DATA:
+                stop = min(end, start + self._remaining)
+                self._remaining -= stop - start
+                if not self._remaining:
+                    self._state = _DATA_END
+                return start, stop, stop
+            if state == _DATA_END:
+                if end - start < 2:
+                    if buffer[start] != 13:  # b"\r"
+                        raise ProtocolViolation("missing CRLF after chunk data")
+                    return start, start, start
+                if buffer[start : start + 2] != b"\r\n":
+                    raise ProtocolViolation("missing CRLF after chunk data")
+                start += 2
+                self._state = _SIZE
+                continue
+            if state == _DONE:
+                return start, start, start
+            newline = buffer.find(b"\n", start, end)
+            if newline < 0:
+                if end - start > MAX_LINE:
+                    raise ProtocolViolation("chunk-size or trailer line too long")
+                return start, start, start
+            line = bytes(buffer[start:newline])
+            start = newline + 1
+            if line.endswith(b"\r"):
+                line = line[:-1]
+            if state == _SIZE:
+                match = _CHUNK_SIZE.fullmatch(line)
+                if match is None or len(match.group(1)) > 15:
+                    raise ProtocolViolation(f"illegal chunk-size line {line[:40]!r}")
+                self._remaining = int(match.group(1), 16)
+                self._state = _DATA if self._remaining else _TRAILER
+            elif line:  # _TRAILER
+                self.trailers.append(line)
+            else:
+                self._state = _DONE
+                return start, start, start
+        return start, start, start

@@ -1,0 +1,767 @@
+"""axios_python.transports.HTTPTransport (sync): HTTP/1.1 framing, keep-alive, timeouts, errors.
+
+Through httpx (``httpx.Client(transport=HTTPTransport())``) and through axios_python
+(``axios_python.get(url, transport=HTTPTransport())``), against pytest-httpserver and the
+scripted raw-socket server (tests/rawserver.py), plus the sans-I/O framing on its own.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import ssl
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+import httpx
+import pytest
+from pytest_httpserver import HTTPServer
+from rawserver import Connection, Handler, RawServer, chunked, keep_alive, response_head, servers
+
+import axios_python
+from axios_python.transports import HTTPTransport
+from axios_python.transports._framing import (
+    CHUNKED,
+    CLOSE,
+    LENGTH,
+    NO_BODY,
+    ChunkedDecoder,
+    ProtocolViolation,
+    body_framing,
+    parse_response_head,
+    request_head,
+)
+
+MiB = 1024 * 1024
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[[Handler], RawServer]]:
+    with servers() as start:
+        yield start
+
+
+@pytest.fixture
+def client() -> Iterator[httpx.Client]:
+    with httpx.Client(transport=HTTPTransport(), timeout=5) as c:
+        yield c
+
+
+def ok(body: bytes = b"hello", headers: dict[str, str] | None = None) -> bytes:
+    return response_head(200, {"Content-Length": str(len(body)), **(headers or {})}) + body
+
+
+def read_body(conn: Connection, marker: bytes) -> bytes:
+    """What the client sent after the head, up to and including ``marker``."""
+    while marker not in conn._buffer:
+        data = conn._recv()
+        if not data:
+            break
+        conn._buffer += data
+    body, _, conn._buffer = conn._buffer.partition(marker)
+    return body + marker
+
+
+def read_exactly(conn: Connection, size: int) -> bytes:
+    while len(conn._buffer) < size:
+        data = conn._recv()
+        if not data:
+            break
+        conn._buffer += data
+    body, conn._buffer = conn._buffer[:size], conn._buffer[size:]
+    return body
+
+
+# -- basic exchanges ------------------------------------------------------------------------
+
+
+def test_get_through_httpx(httpserver: HTTPServer, client: httpx.Client) -> None:
+    httpserver.expect_request("/hello", query_string="a=1").respond_with_data(
+        "hi there", headers={"X-Thing": "yes"}
+    )
+    r = client.get(httpserver.url_for("/hello"), params={"a": "1"})
+    assert r.status_code == 200
+    assert r.content == b"hi there"
+    assert r.headers["x-thing"] == "yes"
+    assert r.http_version == "HTTP/1.0"  # werkzeug's server speaks HTTP/1.0
+    assert r.reason_phrase == "OK"
+
+
+def test_get_through_axios(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/json").respond_with_json({"answer": 42})
+    r = axios_python.get(httpserver.url_for("/json"), transport=HTTPTransport())
+    assert r.status == 200
+    assert r.data == {"answer": 42}
+
+
+def test_post_bytes_through_axios(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/echo", method="POST", data=b"payload!").respond_with_data("got")
+    r = axios_python.post(httpserver.url_for("/echo"), data=b"payload!", transport=HTTPTransport())
+    assert r.data == "got"
+
+
+def test_post_json_and_large_body(httpserver: HTTPServer, client: httpx.Client) -> None:
+    big = os.urandom(300_000)  # larger than the head-coalescing threshold
+    httpserver.expect_request("/json", method="POST", json={"x": [1, 2]}).respond_with_data("j")
+    httpserver.expect_request("/big", method="PUT", data=big).respond_with_data("b")
+    assert client.post(httpserver.url_for("/json"), json={"x": [1, 2]}).text == "j"
+    assert client.put(httpserver.url_for("/big"), content=big).text == "b"
+
+
+def test_post_generator_is_sent_chunked(serve: Callable[[Handler], RawServer]) -> None:
+    seen: list[bytes] = []
+
+    def respond(conn: Connection, head: bytes) -> None:
+        seen.append(head)
+        seen.append(read_body(conn, b"0\r\n\r\n"))
+        conn.send(ok(b"done"))
+
+    server = serve(keep_alive(respond))
+
+    def parts() -> Iterator[bytes]:
+        yield b"abc"
+        yield b""
+        yield b"defgh"
+
+    with httpx.Client(transport=HTTPTransport()) as c:
+        r = c.post(server.url, content=parts())
+    assert r.text == "done"
+    assert b"transfer-encoding: chunked" in seen[0].lower()
+    assert seen[1] == b"3\r\nabc\r\n5\r\ndefgh\r\n0\r\n\r\n"
+
+
+def test_request_head_is_well_formed(serve: Callable[[Handler], RawServer]) -> None:
+    heads: list[bytes] = []
+
+    def respond(conn: Connection, head: bytes) -> None:
+        heads.append(head)
+        conn.send(ok())
+
+    server = serve(keep_alive(respond))
+    with httpx.Client(transport=HTTPTransport()) as c:
+        c.get(server.url + "path/x?q=a%20b", headers={"X-One": "1"})
+    lines = heads[0].split(b"\r\n")
+    assert lines[0] == b"GET /path/x?q=a%20b HTTP/1.1"
+    assert f"Host: {server.host}:{server.port}".encode() in lines
+    assert b"X-One: 1" in lines
+
+
+def test_illegal_header_value_is_refused(serve: Callable[[Handler], RawServer]) -> None:
+    server = serve(keep_alive(lambda conn, head: conn.send(ok())))
+    with httpx.Client(transport=HTTPTransport()) as c, pytest.raises(httpx.LocalProtocolError):
+        c.get(server.url, headers={"X-Bad": "a\r\nInjected: yes"})
+
+
+# -- bodies and their framing ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+@pytest.mark.parametrize("status", [204, 304, 200])
+def test_no_body_responses_keep_the_connection(
+    serve: Callable[[Handler], RawServer], method: str, status: int
+) -> None:
+    def respond(conn: Connection, head: bytes) -> None:
+        if head.startswith(b"GET /second"):
+            conn.send(ok(b"second"))
+        elif head.startswith(b"HEAD") or status != 200:
+            # a HEAD, 204 or 304 announces a length but sends no body
+            conn.send(response_head(status, {"Content-Length": "10"}))
+        else:
+            conn.send(ok(b"0123456789"))
+
+    server = serve(keep_alive(respond))
+    with httpx.Client(transport=HTTPTransport(), timeout=2) as c:
+        r = c.request(method, server.url + "first")
+        expected = b"0123456789" if (method, status) == ("GET", 200) else b""
+        assert r.status_code == status
+        assert r.content == expected
+        assert c.get(server.url + "second").content == b"second"
+    assert len(server.connections) == 1
+
+
+def test_chunked_response(serve: Callable[[Handler], RawServer], client: httpx.Client) -> None:
+    pieces = [b"a" * 10, b"b" * 70000, b"c"]
+
+    def respond(conn: Connection, head: bytes) -> None:
+        conn.send(response_head(200, {"Transfer-Encoding": "chunked"}) + chunked(*pieces))
+
+    server = serve(keep_alive(respond))
+    assert client.get(server.url).content == b"".join(pieces)
+    assert client.get(server.url).content == b"".join(pieces)
+    assert len(server.connections) == 1
+
+
+def test_chunked_response_dripped_with_extensions_and_trailers(
+    serve: Callable[[Handler], RawServer], client: httpx.Client
+) -> None:
+    body = b"5;name=value\r\nhello\r\n1\r\n!\r\n0\r\nX-Trailer: t\r\n\r\n"
+
+    def respond(conn: Connection, head: bytes) -> None:
+        conn.send(response_head(200, {"Transfer-Encoding": "chunked"}))
+        conn.drip(body[:-1], 0.001)  # drip() reads what the client sends between bytes:
+        conn.send(body[-1:])  # the last byte goes plainly, before the next request comes
+
+    server = serve(keep_alive(respond))
+    assert client.get(server.url).content == b"hello!"
+    assert client.get(server.url).content == b"hello!"
+    assert len(server.connections) == 1
+
+
+def test_bad_chunk_is_a_protocol_error(
+    serve: Callable[[Handler], RawServer], client: httpx.Client
+) -> None:
+    def respond(conn: Connection, head: bytes) -> None:
+        conn.send(response_head(200, {"Transfer-Encoding": "chunked"}) + b"zz\r\nhello\r\n")
+        conn.stall(2)
+
+    server = serve(keep_alive(respond))
+    with pytest.raises(httpx.RemoteProtocolError) as info:
+        client.get(server.url)
+    assert info.value.request.url == server.url
+
+
+def test_read_until_close(serve: Callable[[Handler], RawServer], client: httpx.Client) -> None:
+    def handler(conn: Connection) -> None:
+        conn.read_head()
+        conn.send(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil ")
+        conn.send(b"the end")
+
+    server = serve(handler)
+    assert client.get(server.url).content == b"until the end"
+    assert client.get(server.url).content == b"until the end"
+    assert len(server.connections) == 2
+
+
+def test_http10_response_is_not_reused(
+    serve: Callable[[Handler], RawServer], client: httpx.Client
+) -> None:
+    def handler(conn: Connection) -> None:
+        conn.read_head()
+        conn.send(b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        conn.stall(2)
+
+    server = serve(handler)
+    r = client.get(server.url)
+    assert (r.http_version, r.content) == ("HTTP/1.0", b"ok")
+    assert client.get(server.url).content == b"ok"
+    assert len(server.connections) == 2
+
+
+def test_one_mib_body_is_byte_identical(httpserver: HTTPServer, client: httpx.Client) -> None:
+    body = os.urandom(MiB)
+    httpserver.expect_request("/big").respond_with_data(body)
+    assert client.get(httpserver.url_for("/big")).content == body
+    r = axios_python.get(
+        httpserver.url_for("/big"), transport=HTTPTransport(), response_type="arraybuffer"
+    )
+    assert r.data == body
+
+
+def test_one_mib_body_streamed_through_axios(serve: Callable[[Handler], RawServer]) -> None:
+    body = os.urandom(MiB)
+    pieces = [body[i : i + 100_000] for i in range(0, MiB, 100_000)]
+
+    def respond(conn: Connection, head: bytes) -> None:
+        if b"chunked" in head:
+            conn.send(response_head(200, {"Transfer-Encoding": "chunked"}) + chunked(*pieces))
+        else:
+            conn.send(ok(body))
+
+    server = serve(keep_alive(respond))
+    for path in ("plain", "chunked"):
+        with axios_python.get(server.url + path, stream=True, transport=HTTPTransport()) as r:
+            assert b"".join(r.iter_bytes(65536)) == body
+
+
+def test_100_continue_is_skipped(
+    serve: Callable[[Handler], RawServer], client: httpx.Client
+) -> None:
+    def respond(conn: Connection, head: bytes) -> None:
+        conn.send(b"HTTP/1.1 100 Continue\r\n\r\n" + ok(b"final"))
+
+    server = serve(keep_alive(respond))
+    r = client.get(server.url)
+    assert (r.status_code, r.content) == (200, b"final")
+
+
+# -- keep-alive and the pool ----------------------------------------------------------------
+
+
+def test_keep_alive_reuses_one_connection(
+    serve: Callable[[Handler], RawServer], client: httpx.Client
+) -> None:
+    server = serve(keep_alive(lambda conn, head: conn.send(ok())))
+    assert client.get(server.url).content == b"hello"
+    assert client.get(server.url).content == b"hello"
+    assert len(server.connections) == 1
+
+
+def test_keep_alive_through_axios_instance(serve: Callable[[Handler], RawServer]) -> None:
+    server = serve(keep_alive(lambda conn, head: conn.send(ok())))
+    api = axios_python.create(transport=HTTPTransport())
+    try:
+        assert [api.get(server.url).data for _ in range(3)] == [b"hello"] * 3
+    finally:
+        api.close()
+    assert len(server.connections) == 1
+
+
+def test_partially_read_response_does_not_return_its_connection(
+    serve: Callable[[Handler], RawServer], client: httpx.Client
+) -> None:
+    big = b"x" * (4 * MiB)
+
+    def respond(conn: Connection, head: bytes) -> None:
+        conn.send(ok(big if b"/big" in head else b"small"))
+
+    server = serve(keep_alive(respond))
+    with client.stream("GET", server.url + "big") as r:
+        first = next(r.iter_raw())
+        assert first
+    assert client.get(server.url + "small").content == b"small"
+    assert len(server.connections) == 2
+    assert client.get(server.url + "small").content == b"small"
+    assert len(server.connections) == 2
+
+
+def test_connection_close_header_is_honoured(
+    serve: Callable[[Handler], RawServer], client: httpx.Client
+) -> None:
+    def handler(conn: Connection) -> None:
+        conn.read_head()
+        conn.send(ok(headers={"Connection": "close"}))
+        conn.stall(2)
+
+    server = serve(handler)
+    assert client.get(server.url).content == b"hello"
+    assert client.get(server.url).content == b"hello"
+    assert len(server.connections) == 2
+
+
+def test_idle_connection_closed_by_server_is_not_reused(
+    serve: Callable[[Handler], RawServer], client: httpx.Client
+) -> None:
+    def handler(conn: Connection) -> None:
+        conn.read_head()
+        conn.send(ok())  # keep-alive announced, then the server closes it anyway
+
+    server = serve(handler)
+    assert client.get(server.url).content == b"hello"
+    assert server.wait_idle()
+    time.sleep(0.05)
+    assert client.get(server.url).content == b"hello"
+    assert len(server.connections) == 2
+
+
+def test_stale_connection_is_retried_for_replayable_bodies(
+    serve: Callable[[Handler], RawServer], client: httpx.Client
+) -> None:
+    def handler(conn: Connection) -> None:
+        conn.read_head()
+        conn.send(ok())
+        if len(conn.server.connections) == 1:
+            conn.read_head()  # the second request arrives, the server drops it unanswered
+            return
+        while conn.read_head() is not None:
+            conn.send(ok())
+
+    server = serve(handler)
+    assert client.get(server.url).content == b"hello"
+    assert client.post(server.url, content=b"again").content == b"hello"
+    assert len(server.connections) == 2
+
+
+def test_pool_timeout(serve: Callable[[Handler], RawServer]) -> None:
+    server = serve(keep_alive(lambda conn, head: conn.send(ok(b"y" * MiB))))
+    transport = HTTPTransport(limits=httpx.Limits(max_connections=1))
+    with httpx.Client(transport=transport, timeout=httpx.Timeout(5, pool=0.2)) as c:
+        with c.stream("GET", server.url):
+            started = time.monotonic()
+            with pytest.raises(httpx.PoolTimeout) as info:
+                c.get(server.url)
+            assert time.monotonic() - started < 2
+            assert info.value.request.url == server.url
+        assert len(c.get(server.url).content) == MiB  # the slot came back
+
+
+def test_pool_waits_for_a_released_connection(serve: Callable[[Handler], RawServer]) -> None:
+    server = serve(keep_alive(lambda conn, head: conn.send(ok())))
+    transport = HTTPTransport(limits=httpx.Limits(max_connections=1))
+    results: list[bytes] = []
+    with httpx.Client(transport=transport, timeout=5) as c:
+        threads = [
+            threading.Thread(target=lambda: results.append(c.get(server.url).content))
+            for _ in range(8)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(10)
+    assert results == [b"hello"] * 8
+    assert len(server.connections) == 1
+
+
+def test_keepalive_expiry(serve: Callable[[Handler], RawServer]) -> None:
+    server = serve(keep_alive(lambda conn, head: conn.send(ok())))
+    transport = HTTPTransport(limits=httpx.Limits(keepalive_expiry=0.05))
+    with httpx.Client(transport=transport) as c:
+        c.get(server.url)
+        time.sleep(0.15)
+        c.get(server.url)
+    assert len(server.connections) == 2
+
+
+def test_close_closes_idle_connections(serve: Callable[[Handler], RawServer]) -> None:
+    server = serve(keep_alive(lambda conn, head: conn.send(ok())))
+    with httpx.Client(transport=HTTPTransport()) as c:
+        c.get(server.url)
+    assert server.wait_idle()
+    assert server.connections[0].peer_closed.is_set()
+
+
+# -- errors and timeouts --------------------------------------------------------------------
+
+
+def test_truncated_content_length_is_a_protocol_error(
+    serve: Callable[[Handler], RawServer], client: httpx.Client
+) -> None:
+    def handler(conn: Connection) -> None:
+        conn.read_head()
+        conn.send(response_head(200, {"Content-Length": "100"}) + b"only a bit")
+
+    server = serve(handler)
+    with pytest.raises(httpx.RemoteProtocolError) as info:
+        client.get(server.url)
+    assert info.value.request.url == server.url
+    with pytest.raises(axios_python.RemoteProtocolError):
+        axios_python.get(server.url, transport=HTTPTransport())
+
+
+def test_stall_is_a_read_timeout(serve: Callable[[Handler], RawServer]) -> None:
+    def handler(conn: Connection) -> None:
+        conn.read_head()
+        conn.send(response_head(200, {"Content-Length": "100"}) + b"part")
+        conn.stall()
+
+    server = serve(handler)
+    with httpx.Client(transport=HTTPTransport(), timeout=0.3) as c:
+        started = time.monotonic()
+        with pytest.raises(httpx.ReadTimeout) as info:
+            c.get(server.url)
+        assert time.monotonic() - started < 2
+        assert info.value.request.url == server.url
+    with pytest.raises(axios_python.ReadTimeout):
+        axios_python.get(server.url, transport=HTTPTransport(), timeout=0.3)
+
+
+def test_no_head_is_a_read_timeout(serve: Callable[[Handler], RawServer]) -> None:
+    def handler(conn: Connection) -> None:
+        conn.read_head()
+        conn.stall()
+
+    server = serve(handler)
+    with (
+        httpx.Client(transport=HTTPTransport(), timeout=0.3) as c,
+        pytest.raises(httpx.ReadTimeout),
+    ):
+        c.get(server.url)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def test_connect_refused_is_a_connect_error(client: httpx.Client) -> None:
+    url = f"http://127.0.0.1:{free_port()}/"
+    with pytest.raises(httpx.ConnectError) as info:
+        client.get(url)
+    assert info.value.request.url == url
+    with pytest.raises(axios_python.ConnectError):
+        axios_python.get(url, transport=HTTPTransport(retries=1))
+
+
+def test_server_closing_without_response(
+    serve: Callable[[Handler], RawServer], client: httpx.Client
+) -> None:
+    server = serve(lambda conn: conn.read_head())
+    with pytest.raises(httpx.RemoteProtocolError, match="without sending a response"):
+        client.get(server.url)
+
+
+def test_garbage_status_line(serve: Callable[[Handler], RawServer], client: httpx.Client) -> None:
+    def handler(conn: Connection) -> None:
+        conn.read_head()
+        conn.send(b"SMTP ready\r\n\r\n")
+        conn.stall(2)
+
+    server = serve(handler)
+    with pytest.raises(httpx.RemoteProtocolError):
+        client.get(server.url)
+
+
+def test_unsupported_scheme() -> None:
+    with (
+        httpx.Client(transport=HTTPTransport()) as c,
+        pytest.raises(httpx.UnsupportedProtocol),
+    ):
+        c.get("ftp://example.com/")
+
+
+def test_unsupported_features_delegate_to_httpx(tmp_path: object) -> None:
+    transport = HTTPTransport(uds="/nonexistent.sock")
+    assert isinstance(transport._delegate, httpx.HTTPTransport)
+    transport.close()
+    assert HTTPTransport()._delegate is None
+
+
+# -- the sans-I/O framing -------------------------------------------------------------------
+
+
+def test_chunked_decoder_byte_by_byte() -> None:
+    data = bytearray(b"4\r\nWiki\r\n5;x=y\r\npedia\r\nE\r\n in\r\n\r\nchunks.\r\n0\r\nA: b\r\n\r\n")
+    decoder = ChunkedDecoder()
+    out = bytearray()
+    start = 0
+    for end in range(1, len(data) + 1):
+        while True:
+            first, stop, new_start = decoder.step(data, start, end)
+            out += data[first:stop]
+            if stop == first and new_start == start:
+                break
+            start = new_start
+    assert bytes(out) == b"Wikipedia in\r\n\r\nchunks."
+    assert decoder.done
+    assert decoder.trailers == [b"A: b"]
+
+
+@pytest.mark.parametrize(
+    "data", [b"x\r\n", b"4\r\nWikiXX", b"-1\r\n", b"1" * 20 + b"\r\n", b"4\r\nWiki\n\n"]
+)
+def test_chunked_decoder_refuses_bad_framing(data: bytes) -> None:
+    decoder = ChunkedDecoder()
+    buffer = bytearray(data)
+    start = 0
+    with pytest.raises(ProtocolViolation):
+        for _ in range(10):
+            _, _, start = decoder.step(buffer, start, len(buffer))
+
+
+def test_parse_response_head() -> None:
+    head = parse_response_head(b"HTTP/1.1 404 Not Found\r\nA: 1\r\nB:  two  \r\nC: x\r\n  y")
+    assert (head.status, head.reason, head.http_version) == (404, b"Not Found", b"HTTP/1.1")
+    assert head.headers == [(b"A", b"1"), (b"B", b"two"), (b"C", b"x y")]
+    assert parse_response_head(b"HTTP/1.1 200").reason == b""
+    for bad in (b"HTTP/2.0 200 OK", b"HTTP/1.1 20 OK", b"HTTP/1.1 200 OK\r\nbad line", b""):
+        with pytest.raises(ProtocolViolation):
+            parse_response_head(bad)
+
+
+@pytest.mark.parametrize(
+    ("method", "head", "kind", "keep"),
+    [
+        (b"GET", b"HTTP/1.1 200 OK\r\nContent-Length: 5", LENGTH, True),
+        (b"GET", b"HTTP/1.1 200 OK\r\nContent-Length: 0", NO_BODY, True),
+        (b"HEAD", b"HTTP/1.1 200 OK\r\nContent-Length: 5", NO_BODY, True),
+        (b"GET", b"HTTP/1.1 204 No Content", NO_BODY, True),
+        (b"GET", b"HTTP/1.1 304 Not Modified\r\nContent-Length: 5", NO_BODY, True),
+        (b"GET", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked", CHUNKED, True),
+        (b"GET", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked", CHUNKED, True),
+        (b"GET", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 3", CHUNKED,
+         False),
+        (b"GET", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip", CLOSE, False),
+        (b"GET", b"HTTP/1.1 200 OK", CLOSE, False),
+        (b"GET", b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close", LENGTH, False),
+        (b"GET", b"HTTP/1.0 200 OK\r\nContent-Length: 5", LENGTH, False),
+        (b"GET", b"HTTP/1.1 200 OK\r\nContent-Length: 5, 5", LENGTH, True),
+    ],
+)  # fmt: skip
+def test_body_framing(method: bytes, head: bytes, kind: str, keep: bool) -> None:
+    framing = body_framing(method, parse_response_head(head))
+    assert (framing.kind, framing.keep_alive) == (kind, keep)
+
+
+@pytest.mark.parametrize("value", [b"5, 6", b"-1", b"five", b"1" * 30])
+def test_body_framing_refuses_bad_lengths(value: bytes) -> None:
+    head = parse_response_head(b"HTTP/1.1 200 OK\r\nContent-Length: " + value)
+    with pytest.raises(ProtocolViolation):
+        body_framing(b"GET", head)
+
+
+def test_request_head_validation() -> None:
+    assert request_head(b"GET", b"/", [(b"Host", b"x")]) == b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+    for method, target, headers in [
+        (b"G ET", b"/", []),
+        (b"GET", b"/a b", []),
+        (b"GET", b"/", [(b"Bad Name", b"x")]),
+        (b"GET", b"/", [(b"X", b"a\nb")]),
+    ]:
+        with pytest.raises(ProtocolViolation):
+            request_head(method, target, headers)
+
+
+def test_chunked_decoder_direct_reads() -> None:
+    decoder = ChunkedDecoder()
+    buffer = bytearray(b"10\r\n")
+    assert decoder.step(buffer, 0, 4) == (4, 4, 4)
+    assert decoder.payload_left == 16
+    decoder.consumed(10)
+    assert decoder.payload_left == 6
+    with pytest.raises(ValueError):
+        decoder.consumed(7)
+    decoder.consumed(6)
+    assert decoder.payload_left == 0
+    buffer = bytearray(b"\r\n0\r\n\r\n")
+    decoder.step(buffer, 0, len(buffer))
+    assert decoder.done
+
+
+def test_chunked_body_cut_short(
+    serve: Callable[[Handler], RawServer], client: httpx.Client
+) -> None:
+    def handler(conn: Connection) -> None:
+        conn.read_head()
+        conn.send(response_head(200, {"Transfer-Encoding": "chunked"}) + b"100000\r\nabc")
+
+    server = serve(handler)
+    with pytest.raises(httpx.RemoteProtocolError):
+        client.get(server.url)
+    with pytest.raises(axios_python.RemoteProtocolError):
+        axios_python.get(server.url, transport=HTTPTransport())
+
+
+# -- TLS ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+    """A self-signed certificate for localhost and 127.0.0.1 (made with the openssl CLI)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command is not installed")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = str(folder / "cert.pem"), str(folder / "key.pem")
+    command = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+    command += ["-keyout", key, "-out", cert, "-subj", "/CN=localhost"]
+    command += ["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"]
+    subprocess.run(
+        command,
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+@pytest.fixture
+def tls_server(certificate: tuple[str, str]) -> Iterator[tuple[str, list[int]]]:
+    """An HTTPS keep-alive server answering ``hello`` to every request; yields its URL and
+    a list that counts the TLS connections it accepted."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*certificate)
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.05)
+    port = listener.getsockname()[1]
+    accepted: list[int] = []
+    stopping = threading.Event()
+    workers: list[threading.Thread] = []
+
+    def serve_one(raw: socket.socket) -> None:
+        try:
+            with context.wrap_socket(raw, server_side=True) as conn:
+                accepted.append(1)
+                conn.settimeout(5)
+                pending = b""
+                while not stopping.is_set():
+                    while b"\r\n\r\n" not in pending:
+                        data = conn.recv(65536)
+                        if not data:
+                            return
+                        pending += data
+                    _, _, pending = pending.partition(b"\r\n\r\n")
+                    conn.sendall(ok())
+        except (OSError, ssl.SSLError):
+            return
+
+    def accept() -> None:
+        while not stopping.is_set():
+            try:
+                raw, _ = listener.accept()
+            except TimeoutError:
+                continue
+            raw.settimeout(5)
+            worker = threading.Thread(target=serve_one, args=(raw,))
+            workers.append(worker)
+            worker.start()
+
+    acceptor = threading.Thread(target=accept)
+    acceptor.start()
+    try:
+        yield f"https://localhost:{port}/", accepted
+    finally:
+        stopping.set()
+        acceptor.join(5)
+        listener.close()
+        for worker in workers:
+            worker.join(5)
+
+
+def test_https_with_keep_alive(
+    tls_server: tuple[str, list[int]], certificate: tuple[str, str]
+) -> None:
+    url, accepted = tls_server
+    context = ssl.create_default_context(cafile=certificate[0])
+    with httpx.Client(transport=HTTPTransport(verify=context)) as c:
+        assert [c.get(url).content for _ in range(3)] == [b"hello"] * 3
+    assert len(accepted) == 1
+    with HTTPTransport(verify=context) as transport:
+        assert axios_python.get(url, transport=transport).data == b"hello"
+
+
+def test_https_certificate_check_fails(tls_server: tuple[str, list[int]]) -> None:
+    url, _ = tls_server
+    with httpx.Client(transport=HTTPTransport()) as c, pytest.raises(httpx.ConnectError):
+        c.get(url)
+    with pytest.raises(axios_python.ConnectError):
+        axios_python.get(url, transport=HTTPTransport())
+
+
+def test_socket_options_local_address_and_retries(serve: Callable[[Handler], RawServer]) -> None:
+    server = serve(keep_alive(lambda conn, head: conn.send(ok())))
+    transport = HTTPTransport(
+        local_address="127.0.0.1",
+        socket_options=[(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)],
+        retries=2,
+    )
+    with httpx.Client(transport=transport) as c:
+        assert c.get(server.url).content == b"hello"
+
+
+def test_connect_retries_then_fails() -> None:
+    url = f"http://127.0.0.1:{free_port()}/"
+    with (
+        httpx.Client(transport=HTTPTransport(retries=2)) as c,
+        pytest.raises(httpx.ConnectError),
+    ):
+        c.get(url)
+
+
+def test_network_stream_reaches_the_socket(
+    serve: Callable[[Handler], RawServer], client: httpx.Client
+) -> None:
+    server = serve(keep_alive(lambda conn, head: conn.send(ok())))
+    with client.stream("GET", server.url) as r:
+        stream = r.extensions["network_stream"]
+        assert isinstance(stream.get_extra_info("socket"), socket.socket)
+        assert stream.get_extra_info("server_addr") == (server.host, server.port)
+        assert stream.get_extra_info("ssl_object") is None
+        assert r.read() == b"hello"
+
+
+def test_verify_none_means_the_default_context() -> None:
+    transport = HTTPTransport(verify=None)  # type: ignore[arg-type]
+    assert isinstance(transport._ssl_context, ssl.SSLContext)
+    transport.close()
