@@ -80,6 +80,11 @@ LOCKED = "ERR_DOWNLOAD_IN_PROGRESS"
 
 SIDECAR_VERSION = 1
 
+CHECKPOINT_BYTES = 8 * 1024 * 1024
+"""A resumable partial is fsynced, and its durable size recorded in the sidecar, every this
+many bytes: after a machine crash a later call continues from the last checkpoint instead of
+trusting a tail the disk may never have written."""
+
 
 @dataclass(frozen=True)
 class ContentRange:
@@ -157,12 +162,20 @@ def resource_key(config: Mapping[str, Any]) -> str:
         return str(url)
 
 
-def adopt(stored: Mapping[str, Any] | None, url: str, size: int) -> tuple[Validators, int | None]:
-    """The validators and total of a partial left by an earlier call, if it may be continued.
+def adopt(
+    stored: Mapping[str, Any] | None, url: str, size: int
+) -> tuple[Validators, int | None, int]:
+    """The validators, total and usable size of a partial left by an earlier call, if it may
+    be continued.
 
     Only when the sidecar is ours, names the same URL and holds a usable validator, and the
-    partial is non-empty and no longer than the total. Raises ``LookupError`` otherwise.
+    partial is non-empty and no longer than the total. Only the bytes the sidecar records as
+    durable (fsynced) are used: after a machine crash the file's tail may be garbage.
+    Raises ``LookupError`` otherwise.
     """
+    durable = stored.get("durable") if stored else None
+    if type(durable) is int and 0 <= durable < size:
+        size = durable
     if size <= 0 or not stored or stored.get("version") != SIDECAR_VERSION:
         raise LookupError("no partial download to continue")
     etag, last_modified, total = (stored.get(k) for k in ("etag", "last_modified", "total"))
@@ -175,7 +188,7 @@ def adopt(stored: Mapping[str, Any] | None, url: str, size: int) -> tuple[Valida
     validators = Validators(etag, last_modified)
     if validators.if_range() is None:
         raise LookupError("no validator: the partial download cannot be continued safely")
-    return validators, total
+    return validators, total, size
 
 
 class ResumePlan:
@@ -318,9 +331,11 @@ class ResumeJob:
         self.expected_end: int | None = None  # where the body in flight should end
         self._short: AxiosError | None = None
         self._stale = size > 0
+        self.durable = 0  # bytes of the partial known to be on disk (fsynced)
         with contextlib.suppress(LookupError):
-            self.validators, self.total = adopt(stored, plan.url, size)
-            self.offset, self.resumable, self._stale = size, True, False
+            self.validators, self.total, usable = adopt(stored, plan.url, size)
+            self.offset, self.resumable, self._stale = usable, True, False
+            self.durable = usable
 
     # -- the conversation --------------------------------------------------------------------
 
@@ -508,7 +523,12 @@ class ResumeJob:
             "etag": self.validators.etag,
             "last_modified": self.validators.last_modified,
             "total": self.total,
+            "durable": min(self.durable, self.offset),
         }
+
+    def checkpoint_due(self) -> bool:
+        """Whether enough has been written since the last fsync to record another one."""
+        return self.resumable and self.offset - self.durable >= CHECKPOINT_BYTES
 
     def result(self, digest: str) -> DownloadResult:
         elapsed = time.monotonic() - self.started
@@ -571,8 +591,14 @@ class PartialFile:
         if decision.sidecar is not None:
             _write_json(self.sidecar, decision.sidecar)
 
-    def write(self, data: bytes) -> None:
+    def append(self, data: bytes, job: ResumeJob) -> None:
+        """Write body bytes, count them, and checkpoint (fsync + sidecar) when one is due."""
         _write_all(self.fd, data)
+        job.feed(data)
+        if job.checkpoint_due():
+            os.fsync(self.fd)
+            job.durable = job.offset
+            _write_json(self.sidecar, job.sidecar())
 
     def commit(self) -> None:
         """fsync, rename over ``dest`` (atomically), remove the sidecar, unlock."""
@@ -587,17 +613,20 @@ class PartialFile:
         if fd >= 0:
             os.close(fd)
 
-    def release(self, keep: int | None) -> None:
-        """After a failure: keep the first ``keep`` bytes (durably) for a later call, or
-        delete the partial and its sidecar when ``keep`` is None."""
+    def release(self, job: ResumeJob) -> None:
+        """After a failure: keep the good bytes (durably, and say so in the sidecar) for a
+        later call, or delete the partial and its sidecar when they cannot be continued."""
         fd, self.fd = self.fd, -1
         if fd < 0:
             return
+        keep = job.kept_size()
         try:
             if keep is not None:
                 with contextlib.suppress(OSError):
                     os.ftruncate(fd, keep)
                     os.fsync(fd)
+                    job.durable = keep
+                    _write_json(self.sidecar, job.sidecar())
                 return
             for path in (self.path, self.sidecar):
                 with contextlib.suppress(OSError):
@@ -684,8 +713,7 @@ def resume_sync(
                     partial.apply(decision, job)
                     if decision.step in BODY_STEPS:
                         for chunk in response.iter_bytes():  # as received: a drop loses nothing
-                            partial.write(chunk)
-                            job.feed(chunk)
+                            partial.append(chunk, job)
                 if job.settle(decision.step):
                     break
             except AxiosError as exc:
@@ -693,7 +721,7 @@ def resume_sync(
         digest = job.finish()
         partial.commit()
     except BaseException:
-        partial.release(job.kept_size())
+        partial.release(job)
         raise
     return job.result(digest)
 
@@ -721,8 +749,7 @@ async def resume_async(
                     await _off_loop(partial.apply, decision, job)
                     if decision.step in BODY_STEPS:
                         async for chunk in response.aiter_bytes():
-                            await _off_loop(partial.write, chunk)
-                            job.feed(chunk)
+                            await _off_loop(partial.append, chunk, job)
                 if job.settle(decision.step):
                     break
             except AxiosError as exc:
@@ -730,7 +757,7 @@ async def resume_async(
         digest = job.finish()
         await _off_loop(partial.commit)
     except BaseException:
-        await _off_loop(partial.release, job.kept_size())
+        await _off_loop(partial.release, job)
         raise
     return job.result(digest)
 

@@ -315,11 +315,42 @@ def test_416_for_a_complete_partial_commits_it(mode: str, server: RangeServer, d
     interrupt(mode, server, dest)
     with partial_of(dest).open("ab") as file:  # the rest arrived; the process died before commit
         file.write(BODY[CUT:])
+    stored = json.loads(sidecar_of(dest).read_text())
+    sidecar_of(dest).write_text(json.dumps({**stored, "durable": len(BODY)}))  # and was synced
     result = fetch(mode, server.url, dest, resume=True, checksum=f"sha256:{SHA256}")
     assert server.requests[-1]["range"] == f"bytes={len(BODY)}-"
     assert len(server.requests) == 2  # the 416 was the whole answer
     assert dest.read_bytes() == BODY and result.digest == SHA256
     assert result.bytes_written == len(BODY) and names(dest.parent) == ["file.bin"]
+
+
+def test_a_tail_beyond_the_durable_size_is_not_trusted(
+    mode: str, server: RangeServer, dest: Path
+) -> None:
+    """After a machine crash the file may be longer than what reached the disk for sure (its
+    tail zeros or garbage): a later call continues from the size the sidecar recorded."""
+    interrupt(mode, server, dest)
+    assert json.loads(sidecar_of(dest).read_text())["durable"] == CUT
+    with partial_of(dest).open("ab") as file:
+        file.write(bytes(50_000))  # never confirmed: what a crash can leave behind
+    result = fetch(mode, server.url, dest, resume=True)  # no checksum: nothing else would catch it
+    assert server.requests[-1]["range"] == f"bytes={CUT}-"
+    assert dest.read_bytes() == BODY and result.resumes == 1
+
+
+def test_a_checkpoint_records_the_durable_size_while_downloading(
+    mode: str, server: RangeServer, dest: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("axios_python._resume.CHECKPOINT_BYTES", 64 * 1024)
+    seen: list[int] = []  # one uninterrupted download: only checkpoints can raise "durable"
+
+    def look(_event: Any) -> None:
+        if sidecar_of(dest).exists():
+            seen.append(json.loads(sidecar_of(dest).read_text()).get("durable", -1))
+
+    fetch(mode, server.url, dest, resume=True, on_download_progress=look)
+    assert dest.read_bytes() == BODY
+    assert any(durable >= 64 * 1024 for durable in seen), seen
 
 
 def test_any_other_416_discards_the_partial_and_starts_over(
