@@ -13,13 +13,23 @@ import asyncio
 import contextlib
 import inspect
 import threading
+import time
 import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from ._exceptions import CancelError
 
-__all__ = ["AbortController", "AbortSignal", "CancelToken", "as_token", "race_cancel"]
+__all__ = [
+    "AbortController",
+    "AbortSignal",
+    "CancelToken",
+    "as_token",
+    "asleep",
+    "race_cancel",
+    "run_to_completion",
+    "sleep",
+]
 
 _T = TypeVar("_T")
 
@@ -219,3 +229,39 @@ async def race_cancel(token: CancelToken, awaitable: Awaitable[_T]) -> _T:
     with contextlib.suppress(BaseException):  # the cancelled wait's own error is moot
         await work
     raise CancelError(token.reason or "canceled")
+
+
+def sleep(seconds: float, token: CancelToken | None) -> None:
+    """Sleep ``seconds`` (a retry's back-off, a rate limit's pause), cut short by ``token``
+    with ``CancelError``."""
+    if seconds <= 0:
+        return
+    if token is None:
+        time.sleep(seconds)
+    elif token.wait(seconds):
+        token.raise_if_cancelled()
+
+
+async def asleep(seconds: float, token: CancelToken | None) -> None:
+    """The async twin of ``sleep``: the event loop runs other tasks meanwhile."""
+    if seconds <= 0:
+        return
+    if token is None:
+        await asyncio.sleep(seconds)
+    else:
+        await race_cancel(token, asyncio.sleep(seconds))
+
+
+async def run_to_completion(awaitable: Awaitable[_T]) -> _T:
+    """Await ``awaitable`` in a task of its own that cancelling the caller cannot cut short.
+
+    For work that must not stop half way (closing a connection, a file write, a lock): if
+    the caller is cancelled meanwhile, the work still finishes, then the cancellation goes on.
+    """
+    task = asyncio.ensure_future(awaitable)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        with contextlib.suppress(Exception):
+            await task
+        raise

@@ -14,6 +14,7 @@ from . import DownloadResult, Response, create
 from ._cli_exit import ExitCode, UsageError
 from ._cli_output import Output
 from ._cli_request import build_request
+from ._progressbar import human_size
 
 __all__ = ["run_download", "summary"]
 
@@ -21,11 +22,7 @@ __all__ = ["run_download", "summary"]
 def _rate(result: DownloadResult) -> str:
     if result.elapsed <= 0:
         return ""
-    per_second = result.bytes_written / result.elapsed
-    for unit, scale in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
-        if per_second >= scale:
-            return f" ({per_second / scale:.1f} {unit}/s)"
-    return f" ({per_second:.0f} B/s)"
+    return f" ({human_size(result.bytes_written / result.elapsed)}/s)"
 
 
 def summary(result: DownloadResult) -> str:

@@ -21,6 +21,7 @@ from typing import Final, TextIO
 
 from . import Response, ServerSentEvent
 from ._cli_style import CYAN, DIM, Style, format_json, wants_color
+from ._progressbar import human_size
 
 __all__ = ["Output", "is_json_type", "looks_binary"]
 
@@ -78,17 +79,6 @@ def _codec(response: Response) -> str:
         return codecs.lookup(response.encoding).name
     except LookupError:
         return "utf-8"
-
-
-def _size(count: int) -> str:
-    if count < 1024:
-        return f"{count:,} bytes"
-    value = float(count)
-    for unit in ("KiB", "MiB", "GiB"):
-        value /= 1024
-        if value < 1024 or unit == "GiB":
-            break
-    return f"{value:.1f} {unit}"
 
 
 class Output:
@@ -163,7 +153,9 @@ class Output:
         elif looks_binary(content_type, first):
             response.close()
             length = response.headers.get("content-length")
-            size = _size(int(length)) if length and length.isdigit() else "size unknown"
+            size = (
+                human_size(int(length), "bytes") if length and length.isdigit() else "size unknown"
+            )
             kind = media_type(content_type) or "no Content-Type"
             self.notice(
                 f"binary body ({size}, {kind}) not shown on a terminal; "

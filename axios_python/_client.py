@@ -13,7 +13,6 @@ import contextlib
 import http.cookiejar
 import os
 import threading
-import time
 import weakref
 from collections.abc import AsyncIterator, Coroutine, Generator, Mapping
 from types import TracebackType
@@ -22,7 +21,7 @@ from typing import Any
 import httpx
 from typing_extensions import Unpack
 
-from ._cancel import race_cancel
+from ._cancel import asleep, sleep
 from ._config import (
     LIBRARY_DEFAULTS,
     Prepared,
@@ -313,11 +312,7 @@ class Axios:
                     raise
                 response.close()
                 delay = retry_in
-            token = prepared.cancel_token
-            if token is not None and token.wait(delay):
-                token.raise_if_cancelled()
-            elif token is None:
-                time.sleep(delay)
+            sleep(delay, prepared.cancel_token)
 
     def _attempt(self, prepared: Prepared, deadline: Deadline) -> Response:
         if prepared.cancel_token is not None:
@@ -391,11 +386,7 @@ class Axios:
                     raise
                 await response.aclose()
                 delay = retry_in
-            token = prepared.cancel_token
-            if token is not None:
-                await race_cancel(token, asyncio.sleep(delay))
-            else:
-                await asyncio.sleep(delay)
+            await asleep(delay, prepared.cancel_token)
 
     async def _async_attempt(self, prepared: Prepared, deadline: Deadline) -> Response:
         if prepared.cancel_token is not None:

@@ -23,14 +23,14 @@ _COMPRESSED_SLICE: Final = 1024
 """Input slice for decompressors without an output cap (br/zstd fallbacks)."""
 
 
-def _slices(data: bytes) -> Iterator[bytes]:
-    """``data`` in pieces of at most ``MAX_DECODED_STEP`` bytes."""
-    if len(data) <= MAX_DECODED_STEP:
+def slices(data: bytes, size: int = MAX_DECODED_STEP) -> Iterator[bytes]:
+    """``data`` in pieces of at most ``size`` bytes (``data`` itself when it fits)."""
+    if len(data) <= size:
         yield data
         return
     view = memoryview(data)
-    for start in range(0, len(data), MAX_DECODED_STEP):
-        yield bytes(view[start : start + MAX_DECODED_STEP])
+    for start in range(0, len(data), size):
+        yield bytes(view[start : start + size])
 
 
 class ContentDecoder(Protocol):
@@ -109,11 +109,11 @@ class BrotliDecoder:
                 # Feed once, then drain with empty input until the decoder has nothing left.
                 out = self._obj.process(data, output_buffer_limit=MAX_DECODED_STEP)
                 while out:
-                    yield from _slices(out)
+                    yield from slices(out)
                     out = self._obj.process(b"", output_buffer_limit=MAX_DECODED_STEP)
             else:  # pragma: no cover - older brotli: bound the input instead
                 for start in range(0, len(data), _COMPRESSED_SLICE):
-                    yield from _slices(self._obj.process(data[start : start + _COMPRESSED_SLICE]))
+                    yield from slices(self._obj.process(data[start : start + _COMPRESSED_SLICE]))
         except Exception as exc:
             raise DecodingError(f"invalid br data: {exc}") from exc
 
@@ -139,7 +139,7 @@ class ZstdDecoder:
             for start in range(0, len(data), _COMPRESSED_SLICE):
                 out = self._obj.decompress(data[start : start + _COMPRESSED_SLICE])
                 if out:
-                    yield from _slices(out)
+                    yield from slices(out)
         except self._error as exc:
             raise DecodingError(f"invalid zstd data: {exc}") from exc
 

@@ -19,7 +19,13 @@ from typing import Any, Final, Protocol, TextIO
 from ._exceptions import InvalidOptionError
 from ._progress import ProgressEvent
 
-__all__ = ["ProgressDisplay", "describe", "download_progress", "progress_display"]
+__all__ = [
+    "ProgressDisplay",
+    "describe",
+    "download_progress",
+    "human_size",
+    "progress_display",
+]
 
 LINE_INTERVAL: Final = 2.0
 """Seconds between two plain progress lines."""
@@ -31,22 +37,25 @@ class ProgressDisplay(Protocol):
     def close(self) -> None: ...
 
 
-def _size(count: float) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if count < 1024 or unit == "GiB":
-            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
+def human_size(count: float, byte_word: str = "B") -> str:
+    """``293.0 KiB``, ``1.5 GiB``, ``512 B`` (or ``512 bytes``): one decimal from KiB up."""
+    if count < 1024:
+        return f"{count:.0f} {byte_word}"
+    for unit in ("KiB", "MiB", "GiB"):
         count /= 1024
-    raise AssertionError("unreachable")
+        if count < 1024 or unit == "GiB":
+            break
+    return f"{count:.1f} {unit}"
 
 
 def describe(label: str, event: ProgressEvent) -> str:
     """One human line: ``big.iso: 12.0 MiB of 64.0 MiB (18.8%), 8.0 MiB/s, 6 s left``."""
-    done = _size(event.loaded)
+    done = human_size(event.loaded)
     if event.total is not None and event.progress is not None:
-        done += f" of {_size(event.total)} ({event.progress:.1%})"
+        done += f" of {human_size(event.total)} ({event.progress:.1%})"
     parts = [f"{label}: {done}"]
     if event.rate:
-        parts.append(f"{_size(event.rate)}/s")
+        parts.append(f"{human_size(event.rate)}/s")
     if event.estimated is not None and event.progress != 1.0:
         parts.append(f"{event.estimated:.0f} s left")
     return ", ".join(parts)

@@ -8,8 +8,6 @@ async iterators below are thin loops over the same pipeline; only the source of 
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import datetime
 import io
 import json as jsonlib
@@ -21,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal, NoReturn, TypeVar, cast, overloa
 
 import httpx
 
-from ._cancel import CancelToken
+from ._cancel import CancelToken, run_to_completion
 from ._deadline import (
     Deadline,
     Watch,
@@ -830,13 +828,7 @@ class Response:
         # Shielded: a task cancelled while the close is under way (a web framework's handler
         # whose client hung up) must still finish it, or the connection stays checked out of
         # the pool for good and its socket open.
-        closing = asyncio.ensure_future(self._raw.aclose())
-        try:
-            await asyncio.shield(closing)
-        except asyncio.CancelledError:
-            with contextlib.suppress(Exception):
-                await closing
-            raise
+        await run_to_completion(self._raw.aclose())
 
     async def __aenter__(self) -> Response:
         return self

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
-from ._cancel import CancelToken, as_token, race_cancel
+from ._cancel import as_token, asleep, run_to_completion, sleep
 from ._config import LIBRARY_DEFAULTS, Timeout, join_url, merge_headers, merge_params
 from ._config import _pairs as header_pairs
 from ._deadline import Deadline
@@ -676,24 +676,6 @@ def _write_json(path: Path, data: Mapping[str, Any]) -> None:
         raise
 
 
-def _pause_sync(delay: float, token: CancelToken | None) -> None:
-    if delay <= 0:
-        return
-    if token is None:
-        time.sleep(delay)
-    elif token.wait(delay):
-        token.raise_if_cancelled()
-
-
-async def _pause_async(delay: float, token: CancelToken | None) -> None:
-    if delay <= 0:
-        return
-    if token is None:
-        await asyncio.sleep(delay)
-    else:
-        await race_cancel(token, asyncio.sleep(delay))
-
-
 def resume_sync(
     send: Callable[[dict[str, Any]], Response],
     dest: str | os.PathLike[str],
@@ -717,7 +699,7 @@ def resume_sync(
                 if job.settle(decision.step):
                     break
             except AxiosError as exc:
-                _pause_sync(job.after_error(exc), plan.token)
+                sleep(job.after_error(exc), plan.token)
         digest = job.finish()
         partial.commit()
     except BaseException:
@@ -753,7 +735,7 @@ async def resume_async(
                 if job.settle(decision.step):
                     break
             except AxiosError as exc:
-                await _pause_async(job.after_error(exc), plan.token)
+                await asleep(job.after_error(exc), plan.token)
         digest = job.finish()
         await _off_loop(partial.commit)
     except BaseException:
@@ -768,10 +750,4 @@ _T = TypeVar("_T")
 async def _off_loop(function: Callable[..., _T], *args: Any) -> _T:
     """``function(*args)`` in a worker thread, run to its end even if the task is cancelled
     meanwhile (so a write is either counted or not made, and a lock taken is released)."""
-    future = asyncio.ensure_future(asyncio.to_thread(function, *args))
-    try:
-        return await asyncio.shield(future)
-    except asyncio.CancelledError:
-        with contextlib.suppress(Exception):
-            await future
-        raise
+    return await run_to_completion(asyncio.to_thread(function, *args))

@@ -11,17 +11,16 @@ multipart).
 
 from __future__ import annotations
 
-import asyncio
 import inspect
-import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, cast
 
 import httpx
 
-from ._cancel import CancelToken, race_cancel
+from ._cancel import CancelToken, asleep, sleep
 from ._deadline import Deadline
+from ._decoders import slices
 from ._exceptions import DeadlineExceeded, InvalidOptionError
 from ._progress import ProgressEvent, ProgressMeter
 from ._ratelimit import TokenBucket
@@ -167,10 +166,7 @@ class Meter:
 
     def _pause(self, delay: float) -> None:
         wait, late = self._bounded(delay)
-        if self._token is None:
-            time.sleep(wait)
-        elif self._token.wait(wait):
-            self._token.raise_if_cancelled()
+        sleep(wait, self._token)
         if late:
             raise self._late()
 
@@ -200,10 +196,7 @@ class Meter:
 
     async def _apause(self, delay: float) -> None:
         wait, late = self._bounded(delay)
-        if self._token is None:
-            await asyncio.sleep(wait)
-        else:
-            await race_cancel(self._token, asyncio.sleep(wait))
+        await asleep(wait, self._token)
         if late:
             raise self._late()
 
@@ -225,15 +218,6 @@ class Meter:
 def declared_length(headers: httpx.Headers) -> int | None:
     value = headers.get("content-length")
     return int(value) if value is not None and value.isdigit() else None
-
-
-def _slices(chunk: bytes, size: int) -> Iterator[bytes]:
-    if len(chunk) <= size:
-        yield chunk
-        return
-    view = memoryview(chunk)
-    for start in range(0, len(chunk), size):
-        yield bytes(view[start : start + size])
 
 
 class _MeteredStream(httpx.SyncByteStream, httpx.AsyncByteStream):
@@ -269,7 +253,7 @@ class _MeteredStream(httpx.SyncByteStream, httpx.AsyncByteStream):
         meter = self._meter()
         size = meter.slice_size()
         for chunk in self._inner:  # type: ignore[union-attr]
-            for piece in _slices(chunk, size) if chunk else ():
+            for piece in slices(chunk, size) if chunk else ():
                 yield piece  # written once control comes back here
                 meter.step(len(piece))
         meter.finish()
@@ -278,7 +262,7 @@ class _MeteredStream(httpx.SyncByteStream, httpx.AsyncByteStream):
         meter = self._meter()
         size = meter.slice_size()
         async for chunk in self._inner:  # type: ignore[union-attr]
-            for piece in _slices(chunk, size) if chunk else ():
+            for piece in slices(chunk, size) if chunk else ():
                 yield piece
                 await meter.astep(len(piece))
         await meter.afinish()
