@@ -55,6 +55,7 @@ from ._pipeline import (
 from ._progressbar import download_progress
 from ._response import Response
 from ._resume import ResumePlan, resume_async, resume_sync
+from ._transport_choice import adopt_default_transport
 
 __all__ = ["Axios", "AxiosPython", "RequestContext"]
 
@@ -197,7 +198,9 @@ class Axios:
             with self._lock:
                 client = self._clients.get(key)
                 if client is None:
-                    client = _make_client(httpx.Client, self._client_options(kwargs))
+                    client = _make_client(
+                        httpx.Client, self._client_options(kwargs), prepared.client_options
+                    )
                     if clamped:
                         clamp_socket_waits(client)
                     self._clients[key] = client
@@ -216,7 +219,9 @@ class Axios:
         client = clients.get(key)
         if client is None:
             kwargs = client_kwargs(prepared.client_options, is_async=True)
-            client = _make_client(httpx.AsyncClient, self._client_options(kwargs))
+            client = _make_client(
+                httpx.AsyncClient, self._client_options(kwargs), prepared.client_options
+            )
             clients[key] = client
         return client
 
@@ -534,9 +539,12 @@ class Axios:
 AxiosPython = Axios
 
 
-def _make_client(factory: Any, kwargs: dict[str, Any]) -> Any:
+def _make_client(factory: Any, kwargs: dict[str, Any], options: tuple[tuple[str, Any], ...]) -> Any:
     try:
-        return factory(**kwargs)
+        client = factory(**kwargs)
+        choice = dict(options)["transport"]
+        adopt_default_transport(client, kwargs, choice if isinstance(choice, str) else None)
+        return client
     except ImportError as exc:
         raise InvalidOptionError(
             f"{exc}; http2=True needs the extra: pip install 'axios-python[http2]'"

@@ -20,6 +20,7 @@ from ._cancel import CancelToken, as_token
 from ._exceptions import InvalidOptionError, InvalidURL
 from ._progress import ProgressEvent
 from ._transfer import TransferOptions, parse_transfer
+from ._transport_choice import check_choice
 from ._version import __version__
 
 __all__ = ["DEFAULT_MAX_LINE_LENGTH", "Prepared", "RequestOptions", "Timeout"]
@@ -503,8 +504,10 @@ class Prepared:
 
     @property
     def transport(self) -> Any:
-        """The caller's own transport, if any (we never alter one we did not build)."""
-        return dict(self.client_options)["transport"]
+        """The caller's own transport, if any (we never alter one we did not build); a
+        named one (``"axios"``, ``"httpx"``) is ours to build, so it counts as None here."""
+        transport = dict(self.client_options)["transport"]
+        return None if isinstance(transport, str) else transport
 
 
 HOOK_EVENTS: Final = ("response",)
@@ -570,7 +573,10 @@ def prepare(config: dict[str, Any]) -> Prepared:
     method = config.get("method") or "GET"
     if not isinstance(method, str) or not _TOKEN.match(method):
         raise InvalidOptionError(f"invalid HTTP method {method!r}: it must be a single token")
-    custom_transport = config.get("transport") is not None
+    transport = config.get("transport")
+    if isinstance(transport, str):
+        check_choice(transport)
+    custom_transport = transport is not None and not isinstance(transport, str)
     url = _check_url(join_url(config.get("base_url"), config.get("url")), custom_transport)
     # Always re-merged: an interceptor may have added "accept" beside the default "Accept".
     headers = request_headers(config.get("headers"))

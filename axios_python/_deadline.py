@@ -32,6 +32,7 @@ __all__ = [
     "before_deadline",
     "deadline_scope",
     "clamp_socket_waits",
+    "current_bounds",
     "shutdown_socket_of",
     "watched",
 ]
@@ -189,11 +190,22 @@ def deadline_scope(
 @contextlib.contextmanager
 def _bounded(at: float | None, token: CancelToken | None) -> Iterator[None]:
     previous = (getattr(_current, "at", None), getattr(_current, "token", None))
-    _current.at, _current.token = at, token
+    previous_bounds = getattr(_current, "bounds", None)
+    _current.at, _current.token, _current.bounds = at, token, (at, token)
     try:
         yield
     finally:
-        _current.at, _current.token = previous
+        (_current.at, _current.token), _current.bounds = previous, previous_bounds
+
+
+def current_bounds() -> tuple[float | None, CancelToken | None] | None:
+    """``(deadline, cancel token)`` of the exchange running in this thread, or None.
+
+    Our own sync transport asks this before each blocking socket wait (one attribute read),
+    so that a ``total`` deadline and a cancel reach it without wrapping anything.
+    """
+    bounds: tuple[float | None, CancelToken | None] | None = getattr(_current, "bounds", None)
+    return bounds
 
 
 def _clamp(timeout: float | None) -> float | None:

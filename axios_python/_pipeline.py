@@ -245,7 +245,8 @@ def tls_context(verify: Any, cert: Any, trust_env: bool) -> ssl.SSLContext:
 def client_kwargs(options: tuple[tuple[str, Any], ...], *, is_async: bool) -> dict[str, Any]:
     """httpx client arguments for one set of client-level options."""
     opts = dict(options)
-    transport = adapt_transport(opts.pop("transport"))
+    named_or_given = opts.pop("transport")
+    transport = None if isinstance(named_or_given, str) else adapt_transport(named_or_given)
     context = tls_context(opts["verify"], opts["cert"], opts["trust_env"])
     kwargs: dict[str, Any] = {
         "verify": context,

@@ -1,9 +1,16 @@
-"""Shared helpers: run one scenario through the sync or the async API, on real servers."""
+"""Shared helpers: run one scenario through the sync or the async API, on real servers.
+
+The whole suite runs twice, once per default transport: axios_python's own HTTP/1.1
+transport and httpx's (``AXIOS_PYTHON_TRANSPORT``, set by the session fixture
+``default_transport``; subprocesses the tests start inherit it). Modules that test one
+transport explicitly are marked ``one_transport`` and run once.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import http.server
+import os
 import subprocess
 import sys
 import threading
@@ -14,6 +21,27 @@ from typing import Any
 import pytest
 
 import axios_python
+from axios_python._transport_choice import CHOICES, ENVIRONMENT_VARIABLE
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if metafunc.definition.get_closest_marker("one_transport") is None:
+        metafunc.parametrize("default_transport", CHOICES, indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def default_transport(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The transport the library's own clients use for this pass over the suite."""
+    name = str(getattr(request, "param", CHOICES[0]))
+    previous = os.environ.get(ENVIRONMENT_VARIABLE)
+    os.environ[ENVIRONMENT_VARIABLE] = name
+    axios_python.default_instance.close()  # pools made under the other choice
+    yield name
+    axios_python.default_instance.close()
+    if previous is None:
+        del os.environ[ENVIRONMENT_VARIABLE]
+    else:
+        os.environ[ENVIRONMENT_VARIABLE] = previous
 
 
 @pytest.fixture(params=["sync", "async"])

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 from conftest import raises_in, send
+from pools import pooled_connections
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
@@ -319,7 +320,7 @@ def test_instances_are_context_managers_and_pool_connections(keepalive_url: str)
         for _ in range(5):
             assert api.get("/p").content == b"xxxx"
         (client,) = api._clients.values()
-        assert len(client._transport._pool.connections) == 1  # type: ignore[attr-defined]
+        assert pooled_connections(client) == 1
     assert api._clients == {}
 
     async def go() -> None:
@@ -328,7 +329,7 @@ def test_instances_are_context_managers_and_pool_connections(keepalive_url: str)
                 assert (await aapi.async_get("/p")).content == b"xxxx"
             (clients,) = aapi._async_clients.values()
             (client,) = clients.values()
-            assert len(client._transport._pool.connections) == 1  # type: ignore[attr-defined]
+            assert pooled_connections(client) == 1
 
     asyncio.run(go())
 

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from pools import pooled_connections
 from rawserver import Connection, Handler, RawServer, keep_alive, response_head, servers
 
 import axios_python
@@ -147,7 +148,7 @@ def _pool_size(clients: Any) -> int:
     """Connections held in the httpx pools of an instance's clients."""
     clients = list(clients.values())
     assert clients, "the instance made no client"
-    return sum(len(client._transport._pool.connections) for client in clients)
+    return sum(pooled_connections(client) for client in clients)
 
 
 def _sample(server: RawServer, pool: Callable[[], int]) -> tuple[int, int]:

@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 
+import httpcore
 import httpx
 import pytest
 from pytest_httpserver import HTTPServer
@@ -34,6 +35,8 @@ from axios_python.transports._framing import (
     parse_response_head,
     request_head,
 )
+
+pytestmark = pytest.mark.one_transport
 
 MiB = 1024 * 1024
 
@@ -765,3 +768,94 @@ def test_verify_none_means_the_default_context() -> None:
     transport = HTTPTransport(verify=None)  # type: ignore[arg-type]
     assert isinstance(transport._ssl_context, ssl.SSLContext)
     transport.close()
+
+
+# -- Expect: 100-continue -------------------------------------------------------------------
+
+
+def test_expect_continue_sends_the_body_after_100(serve: Callable[[Handler], RawServer]) -> None:
+    seen: list[bytes] = []
+
+    def handler(conn: Connection) -> None:
+        conn.read_head()
+        time.sleep(0.2)
+        seen.append(bytes(conn._buffer))  # nothing of the body may have come yet
+        conn.send(b"HTTP/1.1 100 Continue\r\n\r\n")
+        seen.append(read_exactly(conn, 5))
+        conn.send(ok(b"done"))
+
+    server = serve(handler)
+    with httpx.Client(transport=HTTPTransport(), timeout=5) as client:
+        r = client.post(server.url, content=b"12345", headers={"Expect": "100-continue"})
+    assert (r.status_code, r.content) == (200, b"done")
+    assert seen == [b"", b"12345"]
+
+
+def test_expect_continue_final_answer_keeps_the_body(serve: Callable[[Handler], RawServer]) -> None:
+    received: list[bytes] = []
+
+    def handler(conn: Connection) -> None:
+        conn.read_head()
+        conn.send(response_head(417, {"Content-Length": "0"}, "Expectation Failed"))
+        conn.stall(0.5)
+        received.append(bytes(conn._buffer))
+
+    server = serve(handler)
+
+    def body() -> Iterator[bytes]:
+        yield b"x" * 1000
+
+    transport = HTTPTransport()
+    with httpx.Client(transport=transport, timeout=5) as client:
+        r = client.post(server.url, content=body(), headers={"Expect": "100-continue"})
+        assert r.status_code == 417
+        assert transport._pool.total == 0  # the body was never sent: the connection closed
+    server.close()
+    assert received == [b""]
+
+
+def test_expect_continue_without_answer_sends_after_a_wait(
+    serve: Callable[[Handler], RawServer],
+) -> None:
+    def respond(conn: Connection, head: bytes) -> None:
+        read_exactly(conn, 3)
+        conn.send(ok(b"late"))
+
+    server = serve(keep_alive(respond))
+    with httpx.Client(transport=HTTPTransport(), timeout=5) as client:
+        started = time.monotonic()
+        r = client.post(server.url, content=b"abc", headers={"Expect": "100-continue"})
+        waited = time.monotonic() - started
+    assert r.content == b"late"
+    assert 0.9 < waited < 3
+
+
+# -- protocol upgrades ------------------------------------------------------------------------
+
+
+def test_upgrade_hands_the_connection_to_the_caller(serve: Callable[[Handler], RawServer]) -> None:
+    def handler(conn: Connection) -> None:
+        conn.read_head()
+        head = response_head(101, {"Upgrade": "echo", "Connection": "Upgrade"}, "Switching")
+        conn.send(head + b"hi!")  # the new protocol's first bytes come with the head
+        while True:
+            data = conn._recv()
+            if not data:
+                return
+            conn.send(data.upper())
+
+    server = serve(handler)
+    transport = HTTPTransport()
+    with httpx.Client(transport=transport, timeout=5) as client:
+        upgrade = {"Upgrade": "echo", "Connection": "Upgrade"}
+        with client.stream("GET", server.url, headers=upgrade) as r:
+            assert r.status_code == 101
+            stream = r.extensions["network_stream"]
+            assert stream.read(1024) == b"hi!"
+            stream.write(b"ping")
+            assert stream.read(1024, timeout=5) == b"PING"
+            assert transport._pool.total == 1  # still the caller's
+            stream.close()
+            assert transport._pool.total == 0
+            with pytest.raises(httpcore.ReadError):
+                stream.read(10)

@@ -35,7 +35,11 @@ __all__ = [
     "request_head",
 ]
 
-MAX_LINE = 65536  # a chunk-size line or a trailer line longer than this is refused
+# A chunk-size line or a trailer line longer than this is refused (below the sync transport's
+# 64 KiB buffer, so the decoder refuses it before the buffer fills), and so is a trailer
+# section longer than MAX_TRAILERS in all: a server cannot make the client buffer without end.
+MAX_LINE = 16 * 1024
+MAX_TRAILERS = 64 * 1024
 
 NO_BODY = "none"
 LENGTH = "length"
@@ -115,6 +119,8 @@ def parse_response_head(data: bytes) -> ResponseHead:
     major, minor, code, reason = status.groups()
     if major != b"1":
         raise ProtocolViolation(f"unsupported HTTP version {major.decode()}.{minor.decode()}")
+    if code[:1] == b"0":  # 000-099 is no status class at all (and would be read as bodiless)
+        raise ProtocolViolation(f"illegal status code {code.decode()}")
     unfolded: list[bytes] = []
     for line in lines[1:]:
         if line[:1] in (b" ", b"\t"):  # obsolete line folding: part of the previous value
@@ -163,7 +169,14 @@ def body_framing(method: bytes, head: ResponseHead, request_close: bool = False)
             has_length = bool(head.values(b"content-length"))
             return BodyFraming(CHUNKED, 0, keep_alive and not has_length)
         return BodyFraming(CLOSE, 0, False)
-    lengths = set(head.values(b"content-length"))
+    # every element of every Content-Length line, empty ones too: "Content-Length:" and
+    # "Content-Length: 5," are malformed, not absent or 5 (``values`` drops empty elements)
+    lengths = {
+        part.strip()
+        for key, value in head.headers
+        if key.lower() == b"content-length"
+        for part in value.split(b",")
+    }
     if lengths:
         if len(lengths) > 1:
             raise ProtocolViolation("conflicting Content-Length values")
@@ -197,11 +210,12 @@ class ChunkedDecoder:
     buffer read big chunk data directly off the socket (no copy at all).
     """
 
-    __slots__ = ("_remaining", "_state", "trailers")
+    __slots__ = ("_remaining", "_state", "_trailer_bytes", "trailers")
 
     def __init__(self) -> None:
         self._state = _SIZE
         self._remaining = 0
+        self._trailer_bytes = 0
         self.trailers: list[bytes] = []
 
     @property
@@ -244,11 +258,15 @@ class ChunkedDecoder:
                 continue
             if state == _DONE:
                 return start, start, start
-            newline = buffer.find(b"\n", start, end)
+            newline = buffer.find(b"\n", start, min(end, start + MAX_LINE + 1))
             if newline < 0:
                 if end - start > MAX_LINE:
                     raise ProtocolViolation("chunk-size or trailer line too long")
                 return start, start, start
+            if state == _TRAILER:
+                self._trailer_bytes += newline + 1 - start
+                if self._trailer_bytes > MAX_TRAILERS:
+                    raise ProtocolViolation("trailer section too large")
             line = bytes(buffer[start:newline])
             start = newline + 1
             if line.endswith(b"\r"):

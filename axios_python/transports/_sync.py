@@ -39,12 +39,15 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
+import httpcore
 import httpx
 
+from .._cancel import CANCEL_POLL_SECONDS, CancelToken
+from .._deadline import current_bounds
 from ._framing import (
     CHUNKED,
     LENGTH,
@@ -57,6 +60,8 @@ from ._framing import (
     parse_response_head,
     request_head,
 )
+from ._mocking import sync_mocked
+from ._pool import ConnectionPool, Key
 
 if TYPE_CHECKING:
     from httpx._types import CertTypes, ProxyTypes
@@ -66,16 +71,66 @@ __all__ = ["HTTPTransport"]
 BUFFER_SIZE = 64 * 1024  # the receive buffer of a connection: heads and chunk framing
 READ_SIZE = 256 * 1024  # body bytes asked of one recv() (measured best: see bench_transport)
 COALESCE = 16 * 1024  # request bodies up to this size are sent with the head, in one write
+EXPECT_CONTINUE_WAIT = 1.0  # how long a body waits for "100 Continue" before it goes anyway
 DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 SocketOption = (
     tuple[int, int, int] | tuple[int, int, bytes | bytearray] | tuple[int, int, None, int]
 )
-Key = tuple[str, str, int]
 INCOMPLETE_CHUNKED = (
     "peer closed connection without sending complete message body: incomplete chunked read"
 )
+
+
+_A = TypeVar("_A")
+_R = TypeVar("_R")
+Bounds = tuple[float | None, CancelToken | None]
+
+
+def _bounded(
+    conn: _Connection, timeout: float | None, bounds: Bounds, recv: Callable[[_A], _R], arg: _A
+) -> _R:
+    """``recv(arg)`` whose wait also ends at the running exchange's ``total`` deadline and
+    notices a cancel within ``CANCEL_POLL_SECONDS`` (``bounds`` from ``current_bounds()``).
+
+    Only for reads: a timed-out recv consumed nothing, so waiting again in slices is safe.
+    """
+    at, token = bounds
+    end = None if timeout is None else time.monotonic() + timeout
+    try:
+        while True:
+            if token is not None:
+                token.raise_if_cancelled()
+            now = time.monotonic()
+            wait = None if end is None else end - now
+            if at is not None and (wait is None or at - now < wait):
+                wait = at - now
+            final = True
+            if token is not None and (wait is None or wait > CANCEL_POLL_SECONDS):
+                wait, final = CANCEL_POLL_SECONDS, False
+            conn.set_timeout(None if wait is None else max(wait, 0.0001))
+            try:
+                return recv(arg)
+            except TimeoutError:
+                if final:
+                    raise
+    finally:
+        conn.set_timeout(timeout)
+
+
+def _clamped(timeout: float | None, bounds: Bounds | None) -> float | None:
+    """``timeout`` cut at the running exchange's deadline, for waits that cannot be sliced
+    (connect, sendall); a pending cancel is raised first."""
+    if bounds is None:
+        return timeout
+    at, token = bounds
+    if token is not None:
+        token.raise_if_cancelled()
+    if at is None:
+        return timeout
+    left = max(at - time.monotonic(), 0.0001)
+    return left if timeout is None else min(timeout, left)
 
 
 class _Disconnected(Exception):
@@ -128,7 +183,8 @@ class _Connection:
 
 
 class _Pool:
-    """Idle connections per (scheme, host, port) under ``httpx.Limits``.
+    """The shared pool bookkeeping (``_pool.ConnectionPool``) behind a lock, with threads
+    waiting on a condition for a slot when every connection is taken.
 
     ``acquire`` returns an idle live connection, or None after reserving a slot for a new
     one (the caller connects, and calls ``forget`` if that fails); ``release`` puts a
@@ -136,117 +192,102 @@ class _Pool:
     """
 
     def __init__(self, limits: httpx.Limits) -> None:
-        self.max_connections = limits.max_connections
-        self.max_keepalive = limits.max_keepalive_connections
-        self.expiry = limits.keepalive_expiry
-        self._idle: dict[Key, list[_Connection]] = {}
-        self._idle_count = 0
-        self._total = 0  # connections open or being opened, idle or not
+        self._core: ConnectionPool[_Connection] = ConnectionPool(limits)
         self._cond = threading.Condition(threading.Lock())
-        self._closed = False
 
     @property
     def total(self) -> int:
-        return self._total
+        return self._core.total
 
     @property
     def idle(self) -> int:
-        return self._idle_count
-
-    def _expired(self, conn: _Connection, now: float) -> bool:
-        return self.expiry is not None and now - conn.idle_since > self.expiry
+        return self._core.idle
 
     def acquire(self, key: Key, timeout: float | None) -> _Connection | None:
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._cond:
             while True:
-                if self._closed:
-                    raise RuntimeError("the transport is closed")
-                idle = self._idle.get(key)
-                now = time.monotonic()
-                while idle:
-                    conn = idle.pop()
-                    self._idle_count -= 1
-                    if self._expired(conn, now) or not conn.is_alive():
-                        conn.close()
-                        self._total -= 1
-                        continue
+                conn, granted = self._core.acquire(key)
+                if granted:
                     return conn
-                if self.max_connections is None or self._total < self.max_connections:
-                    self._total += 1
-                    return None
-                victim = self._pop_oldest_idle()
-                if victim is not None:  # full, but an idle connection elsewhere can go
-                    victim.close()
-                    return None  # its slot is ours
                 left = None if deadline is None else deadline - time.monotonic()
                 if left is not None and left <= 0:
                     raise TimeoutError
                 self._cond.wait(left)
 
-    def _pop_oldest_idle(self) -> _Connection | None:
-        oldest: _Connection | None = None
-        for conns in self._idle.values():
-            if conns and (oldest is None or conns[0].idle_since < oldest.idle_since):
-                oldest = conns[0]
-        if oldest is not None:
-            self._idle[oldest.key].remove(oldest)
-            self._idle_count -= 1
-        return oldest
-
     def release(self, conn: _Connection) -> None:
         """Keep ``conn`` for reuse (it finished a response and may carry another)."""
+        conn.start = conn.end = 0
         with self._cond:
-            if self._closed:
-                conn.close()
-                self._total -= 1
-                return
-            conn.idle_since = time.monotonic()
-            conn.start = conn.end = 0
-            self._idle.setdefault(conn.key, []).append(conn)
-            self._idle_count += 1
-            if self.max_keepalive is not None and self._idle_count > self.max_keepalive:
-                victim = self._pop_oldest_idle()
-                if victim is not None:
-                    victim.close()
-                    self._total -= 1
+            self._core.release(conn)
             self._cond.notify()
 
     def discard(self, conn: _Connection) -> None:
-        conn.close()
-        self.forget()
+        with self._cond:
+            self._core.discard(conn)
+            self._cond.notify()
 
     def forget(self) -> None:
         """Free the slot of a connection that is closed (or was never opened)."""
         with self._cond:
-            self._total -= 1
+            self._core.forget()
             self._cond.notify()
 
     def close(self) -> None:
         with self._cond:
-            self._closed = True
-            for conns in self._idle.values():
-                for conn in conns:
-                    conn.close()
-                    self._total -= 1
-            self._idle.clear()
-            self._idle_count = 0
+            self._core.close()
             self._cond.notify_all()
 
 
 class _NetworkStream:
-    """The ``network_stream`` response extension: only ``get_extra_info`` (enough for
-    callers that must reach the socket, as axios_python's cancellation and total deadline
-    do: they shut it down to unblock a read). Reading and writing through it (protocol
-    upgrades) is not supported by this transport yet."""
+    """The ``network_stream`` response extension, shaped like httpcore's network streams.
 
-    __slots__ = ("_sock",)
+    ``get_extra_info`` ("socket", "ssl_object", "client_addr", "server_addr",
+    "is_readable") serves callers that reach the socket (axios_python's cancellation shuts
+    it down to unblock a read). After ``101 Switching Protocols`` the stream owns the
+    connection: ``read`` (bytes that arrived with the 101 head first), ``write`` and
+    ``close``, which frees its pool slot; that is how httpx users speak WebSocket and other
+    upgraded protocols. Errors are httpcore's, as from httpcore's own streams.
+    """
 
-    def __init__(self, sock: socket.socket) -> None:
-        self._sock = sock
+    __slots__ = ("_conn", "_pool")
+
+    def __init__(self, conn: _Connection, pool: _Pool | None = None) -> None:
+        self._conn = conn
+        self._pool = pool  # set when this stream owns the connection (an upgrade)
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        conn = self._conn
+        if conn.end > conn.start:  # bytes that came with the 101 head
+            stop = min(conn.end, conn.start + max_bytes)
+            data = bytes(conn.view[conn.start : stop])
+            conn.start = stop
+            return data
+        try:
+            conn.set_timeout(timeout)
+            return conn.sock.recv(max_bytes)
+        except TimeoutError as exc:
+            raise httpcore.ReadTimeout(str(exc) or "timed out") from exc
+        except OSError as exc:
+            raise httpcore.ReadError(str(exc) or repr(exc)) from exc
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        conn = self._conn
+        try:
+            conn.set_timeout(timeout)
+            conn.sock.sendall(buffer)
+        except TimeoutError as exc:
+            raise httpcore.WriteTimeout(str(exc) or "timed out") from exc
+        except OSError as exc:
+            raise httpcore.WriteError(str(exc) or repr(exc)) from exc
+
+    def close(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.discard(self._conn)
 
     def get_extra_info(self, info: str) -> Any:
-        sock = self._sock
+        sock = self._conn.sock
         if info == "socket":
             return sock
         if info == "ssl_object":
@@ -324,8 +365,11 @@ class _ResponseStream(httpx.SyncByteStream):
             remaining -= take
             yield piece
         recv = conn.sock.recv
+        timeout = self._read_timeout
         while remaining:
-            data = recv(remaining if remaining < READ_SIZE else READ_SIZE)
+            size = remaining if remaining < READ_SIZE else READ_SIZE
+            bounds = current_bounds()
+            data = recv(size) if bounds is None else _bounded(conn, timeout, bounds, recv, size)
             if not data:
                 raise ProtocolViolation(
                     f"peer closed connection without sending complete message body: "
@@ -354,7 +398,12 @@ class _ResponseStream(httpx.SyncByteStream):
                 start = end = 0
                 left = decoder.payload_left
                 if left >= len(buffer):  # big chunk data: straight off the socket, no copy
-                    data = sock.recv(left if left < READ_SIZE else READ_SIZE)
+                    size = left if left < READ_SIZE else READ_SIZE
+                    bounds = current_bounds()
+                    if bounds is None:
+                        data = sock.recv(size)
+                    else:
+                        data = _bounded(conn, self._read_timeout, bounds, sock.recv, size)
                     if not data:
                         raise ProtocolViolation(INCOMPLETE_CHUNKED)
                     decoder.consumed(len(data))
@@ -363,7 +412,11 @@ class _ResponseStream(httpx.SyncByteStream):
             elif end == len(buffer):  # a partial line at the very end: move it to the front
                 buffer[: end - start] = view[start:end]
                 start, end = 0, end - start
-            n = sock.recv_into(view[end:])
+            bounds = current_bounds()
+            if bounds is None:
+                n = sock.recv_into(view[end:])
+            else:
+                n = _bounded(conn, self._read_timeout, bounds, sock.recv_into, view[end:])
             if not n:
                 raise ProtocolViolation(INCOMPLETE_CHUNKED)
             end += n
@@ -376,8 +429,13 @@ class _ResponseStream(httpx.SyncByteStream):
             conn.start = conn.end = 0
             yield piece
         recv = conn.sock.recv
+        timeout = self._read_timeout
         while True:
-            data = recv(READ_SIZE)
+            bounds = current_bounds()
+            if bounds is None:
+                data = recv(READ_SIZE)
+            else:
+                data = _bounded(conn, timeout, bounds, recv, READ_SIZE)
             if not data:
                 return
             yield data
@@ -425,22 +483,25 @@ class HTTPTransport(httpx.BaseTransport):
         retries: int = 0,
         socket_options: Iterable[SocketOption] | None = None,
     ) -> None:
-        self._delegate: httpx.HTTPTransport | None = None
+        self._httpx_options: dict[str, Any] = {
+            "verify": verify,
+            "cert": cert,
+            "trust_env": trust_env,
+            "http1": http1,
+            "http2": http2,
+            "limits": limits,
+            "proxy": proxy,
+            "uds": uds,
+            "local_address": local_address,
+            "retries": retries,
+            "socket_options": socket_options,
+        }
+        self._delegate: httpx.HTTPTransport | None = None  # httpx's, when we step aside
         if http2 or proxy is not None or uds is not None:
-            self._delegate = httpx.HTTPTransport(
-                verify=verify,
-                cert=cert,
-                trust_env=trust_env,
-                http1=http1,
-                http2=http2,
-                limits=limits,
-                proxy=proxy,
-                uds=uds,
-                local_address=local_address,
-                retries=retries,
-                socket_options=socket_options,
-            )
+            self._delegate = httpx.HTTPTransport(**self._httpx_options)
+            self._delegates_all = True
             return
+        self._delegates_all = False
         if not http1:
             raise ValueError("http1=False needs http2=True")
         context: object = httpx.create_ssl_context(verify=verify, cert=cert, trust_env=trust_env)
@@ -471,12 +532,21 @@ class HTTPTransport(httpx.BaseTransport):
     def close(self) -> None:
         if self._delegate is not None:
             self._delegate.close()
-        else:
+        if not self._delegates_all:
             self._pool.close()
 
+    def _httpx_transport(self) -> httpx.HTTPTransport:
+        """httpx's transport built with our arguments (made on first need)."""
+        if self._delegate is None:
+            options = dict(self._httpx_options)
+            if not isinstance(options["verify"], ssl.SSLContext):
+                options["verify"] = self._ssl_context
+            self._delegate = httpx.HTTPTransport(**options)
+        return self._delegate
+
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        if self._delegate is not None:
-            return self._delegate.handle_request(request)
+        if self._delegates_all or sync_mocked():  # respx or pytest-httpx is listening
+            return self._httpx_transport().handle_request(request)
         url = request.url
         scheme = url.scheme
         if scheme not in _DEFAULT_PORTS:
@@ -510,8 +580,11 @@ class HTTPTransport(httpx.BaseTransport):
         extensions = {
             "http_version": head.http_version,
             "reason_phrase": head.reason,
-            "network_stream": _NetworkStream(conn.sock),
+            "network_stream": _NetworkStream(conn),
         }
+        if head.status == 101:  # an upgrade: the connection is the caller's now
+            extensions["network_stream"] = _NetworkStream(conn, self._pool)
+            return httpx.Response(head.status, headers=head.headers, extensions=extensions)
         if framing.kind == NO_BODY:
             if framing.keep_alive and conn.start == conn.end:
                 self._pool.release(conn)
@@ -542,6 +615,7 @@ class HTTPTransport(httpx.BaseTransport):
 
     def _connect(self, request: httpx.Request, key: Key, timeout: float | None) -> _Connection:
         scheme, host, port = key
+        timeout = _clamped(timeout, current_bounds())
         delay = 0.0
         for attempt in range(self._retries + 1):
             try:
@@ -597,20 +671,22 @@ class HTTPTransport(httpx.BaseTransport):
     def _exchange(
         self, conn: _Connection, request: httpx.Request, timeouts: dict[str, Any]
     ) -> tuple[ResponseHead, BodyFraming]:
-        self._send(conn, request, timeouts.get("write"))
-        conn.set_timeout(timeouts.get("read"))
+        read_timeout = timeouts.get("read")
         try:
-            while True:
-                head = self._read_head(conn)
-                if 100 <= head.status < 200 and head.status != 101:
-                    continue  # 100 Continue, 103 Early Hints: the real response follows
-                close = any(
-                    part.strip().lower() == b"close"
-                    for name, value in request.headers.raw
-                    if name.lower() == b"connection"
-                    for part in value.split(b",")
-                )
-                return head, body_framing(request.method.encode("ascii"), head, close)
+            # With ``Expect: 100-continue`` the server may answer before the body is sent:
+            # then the body is never sent, and the connection is not reused.
+            early = self._send(conn, request, timeouts.get("write"), read_timeout)
+            conn.set_timeout(read_timeout)
+            head = early
+            while head is None or (100 <= head.status < 200 and head.status != 101):
+                head = self._read_head(conn)  # 100 Continue, 103 Early Hints: skipped
+            close = early is not None or any(
+                part.strip().lower() == b"close"
+                for name, value in request.headers.raw
+                if name.lower() == b"connection"
+                for part in value.split(b",")
+            )
+            return head, body_framing(request.method.encode("ascii"), head, close)
         except TimeoutError as exc:
             raise httpx.ReadTimeout(str(exc) or "timed out", request=request) from exc
         except ProtocolViolation as exc:
@@ -644,7 +720,11 @@ class HTTPTransport(httpx.BaseTransport):
                 buffer[:size] = view[conn.start : conn.end]
                 scanned -= conn.start
                 conn.start, conn.end = 0, size
-            n = conn.sock.recv_into(view[conn.end :])
+            bounds = current_bounds()
+            if bounds is None:
+                n = conn.sock.recv_into(view[conn.end :])
+            else:
+                n = _bounded(conn, conn.timeout, bounds, conn.sock.recv_into, view[conn.end :])
             if not n:
                 if conn.end == conn.start:
                     raise _Disconnected
@@ -654,7 +734,38 @@ class HTTPTransport(httpx.BaseTransport):
             conn.start = conn.end = 0
         return parse_response_head(head)
 
-    def _send(self, conn: _Connection, request: httpx.Request, timeout: float | None) -> None:
+    def _await_continue(self, conn: _Connection, read_timeout: float | None) -> ResponseHead | None:
+        """After a head with ``Expect: 100-continue``: None once the body may go (a 100, or
+        no answer within ``EXPECT_CONTINUE_WAIT``), or the final response the server sent
+        instead."""
+        wait = (
+            EXPECT_CONTINUE_WAIT
+            if read_timeout is None
+            else min(read_timeout, EXPECT_CONTINUE_WAIT)
+        )
+        end = time.monotonic() + wait
+        conn.set_timeout(read_timeout)
+        while True:
+            if conn.start == conn.end:
+                pending = isinstance(conn.sock, ssl.SSLSocket) and conn.sock.pending()
+                left = max(end - time.monotonic(), 0.0)
+                if not pending and not select.select([conn.sock], [], [], left)[0]:
+                    return None
+            head = self._read_head(conn)
+            if head.status == 100:
+                return None
+            if not 100 <= head.status < 200 or head.status == 101:
+                return head
+
+    def _send(
+        self,
+        conn: _Connection,
+        request: httpx.Request,
+        timeout: float | None,
+        read_timeout: float | None,
+    ) -> ResponseHead | None:
+        """Write the request; returns the final response head if the server answered an
+        ``Expect: 100-continue`` before the body was sent (the body then stays unsent)."""
         headers = list(request.headers.raw)
         names = {name.lower() for name, _ in headers}
         chunked = any(
@@ -680,37 +791,55 @@ class HTTPTransport(httpx.BaseTransport):
             head = request_head(request.method.encode("ascii"), target, headers)
         except ProtocolViolation as exc:
             raise httpx.LocalProtocolError(str(exc), request=request) from exc
-        conn.set_timeout(timeout)
-        sendall = conn.sock.sendall
-        try:
-            if chunked:
-                if first:
-                    head += b"%x\r\n" % len(first)
-                    if len(first) <= COALESCE:
-                        sendall(head + first + b"\r\n")
-                    else:
-                        sendall(head)
-                        sendall(first)
-                        sendall(b"\r\n")
-                    for part in parts:
-                        if part:
-                            sendall(b"%x\r\n%s\r\n" % (len(part), part))
-                    sendall(b"0\r\n\r\n")
-                else:
-                    sendall(head + b"0\r\n\r\n")
-            else:
-                if first and len(first) <= COALESCE:
-                    sendall(head + first)
+        bounds = current_bounds()
+        sock = conn.sock
+
+        def sendall(data: bytes) -> None:
+            # each write ends at the deadline; a cancel stops the body between writes
+            conn.set_timeout(timeout if bounds is None else _clamped(timeout, bounds))
+            try:
+                sock.sendall(data)
+            except TimeoutError as exc:
+                raise httpx.WriteTimeout(str(exc) or "timed out", request=request) from exc
+            except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError) as exc:
+                raise _Disconnected(writing=True) from exc
+            except OSError as exc:
+                raise httpx.WriteError(str(exc) or repr(exc), request=request) from exc
+
+        expect = bool(first) and any(
+            name.lower() == b"expect" and value.lower() == b"100-continue"
+            for name, value in headers
+        )
+        if expect:
+            sendall(head)
+            head = b""
+            answer = self._await_continue(conn, read_timeout)
+            if answer is not None:
+                return answer
+        if chunked:
+            if first:
+                head += b"%x\r\n" % len(first)
+                if len(first) <= COALESCE:
+                    sendall(head + first + b"\r\n")
                 else:
                     sendall(head)
-                    if first:
-                        sendall(first)
+                    sendall(first)
+                    sendall(b"\r\n")
                 for part in parts:
                     if part:
-                        sendall(part)
-        except TimeoutError as exc:
-            raise httpx.WriteTimeout(str(exc) or "timed out", request=request) from exc
-        except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError) as exc:
-            raise _Disconnected(writing=True) from exc
-        except OSError as exc:
-            raise httpx.WriteError(str(exc) or repr(exc), request=request) from exc
+                        sendall(b"%x\r\n%s\r\n" % (len(part), part))
+                sendall(b"0\r\n\r\n")
+            else:
+                sendall(head + b"0\r\n\r\n")
+        else:
+            if first and len(first) <= COALESCE:
+                sendall(head + first)
+            else:
+                if head:
+                    sendall(head)
+                if first:
+                    sendall(first)
+            for part in parts:
+                if part:
+                    sendall(part)
+        return None
