@@ -206,18 +206,31 @@ class ByteChunker:
         self._buffer = bytearray()
 
     def feed(self, data: bytes) -> list[bytes]:
+        """Whole pieces, each byte copied at most once (a piece that arrives whole and
+        aligned is passed on as it is)."""
         size = self._size
         if size is None:
             return [data] if data else []
         buffer = self._buffer
-        if not buffer and len(data) == size:
-            return [data]
-        buffer += data
-        if len(buffer) < size:
-            return []
-        end = len(buffer) - len(buffer) % size
-        pieces = [bytes(buffer[start : start + size]) for start in range(0, end, size)]
-        del buffer[:end]
+        pieces: list[bytes] = []
+        view = memoryview(data)
+        start = 0
+        if buffer:  # complete the pending piece first
+            start = size - len(buffer)
+            if len(data) < start:
+                buffer += data
+                return pieces
+            buffer += view[:start]
+            pieces.append(bytes(buffer))
+            buffer.clear()
+        length = len(data)
+        if start == 0 and length == size:
+            pieces.append(data)
+            return pieces
+        end = length - (length - start) % size
+        pieces.extend(bytes(view[at : at + size]) for at in range(start, end, size))
+        if end < length:
+            buffer += view[end:]
         return pieces
 
     def flush(self) -> list[bytes]:
