@@ -15,6 +15,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import httpcore
 import httpx
@@ -859,3 +860,78 @@ def test_upgrade_hands_the_connection_to_the_caller(serve: Callable[[Handler], R
             assert transport._pool.total == 0
             with pytest.raises(httpcore.ReadError):
                 stream.read(10)
+
+
+# -- the trace extension ----------------------------------------------------------------------
+
+
+def traced_events(transport: httpx.BaseTransport, url: str) -> list[tuple[str, dict[str, Any]]]:
+    events: list[tuple[str, dict[str, Any]]] = []
+
+    def trace(name: str, info: dict[str, Any]) -> None:
+        if name == "connection.connect_tcp.complete":  # read while the socket is open
+            info = {"server_addr": info["return_value"].get_extra_info("server_addr")}
+        events.append((name, info))
+
+    with httpx.Client(transport=transport, timeout=5) as client:
+        r = client.post(url, content=b"abc", extensions={"trace": trace})
+        assert r.content == b"hello"
+    return events
+
+
+def test_trace_reports_httpcores_phases(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/t").respond_with_data(b"hello")
+    ours = traced_events(HTTPTransport(), httpserver.url_for("/t"))
+    theirs = traced_events(httpx.HTTPTransport(), httpserver.url_for("/t"))
+    assert [name for name, _ in ours] == [name for name, _ in theirs]
+    info = dict(ours)
+    assert info["connection.connect_tcp.complete"]["server_addr"][1] == httpserver.port
+    version, status, reason, headers = info["http11.receive_response_headers.complete"][
+        "return_value"
+    ]
+    their_head = dict(theirs)["http11.receive_response_headers.complete"]["return_value"]
+    assert (version, status, reason) == their_head[:3] and status == 200
+    assert (b"Content-Length", b"5") in headers
+    request = info["http11.send_request_headers.started"]["request"]
+    assert (request.method, request.url.target) == (b"POST", b"/t")
+    assert (b"Content-Length", b"3") in request.headers
+
+
+def test_trace_reports_a_failed_phase(serve: Callable[[Handler], RawServer]) -> None:
+    server = serve(
+        lambda conn: (
+            conn.read_head(),
+            conn.send(b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nabc"),
+        )
+    )
+    events: list[tuple[str, dict[str, Any]]] = []
+    with (
+        httpx.Client(transport=HTTPTransport(), timeout=5) as client,
+        pytest.raises(httpx.RemoteProtocolError),
+    ):
+        client.get(server.url, extensions={"trace": lambda *e: events.append(e)})
+    failed = [info["exception"] for name, info in events if name.endswith(".failed")]
+    assert len(failed) == 1 and isinstance(failed[0], httpx.RemoteProtocolError)
+
+
+# -- an answer that comes before the upload is done ---------------------------------------------
+
+
+@pytest.mark.parametrize("drain", [False, True], ids=["server-closes", "server-drains"])
+def test_early_answer_during_an_upload_is_returned(
+    serve: Callable[[Handler], RawServer], drain: bool
+) -> None:
+    def handler(conn: Connection) -> None:
+        conn.read_head()
+        conn.send(response_head(413, {"Content-Length": "5", "Connection": "close"}) + b"large")
+        if drain:
+            conn.sock.shutdown(socket.SHUT_WR)
+            while conn._recv():
+                pass
+
+    server = serve(handler)
+    transport = HTTPTransport()
+    with httpx.Client(transport=transport, timeout=5) as client:
+        r = client.post(server.url, content=b"x" * (16 * MiB))
+        assert (r.status_code, r.content) == (413, b"large")
+        assert transport._pool.total == 0

@@ -9,28 +9,29 @@ where the mock sees it.
 
 from __future__ import annotations
 
-import httpcore
-import httpx
+from httpcore import AsyncConnectionPool, ConnectionPool
+from httpx import AsyncHTTPTransport, HTTPTransport
 
 __all__ = ["async_mocked", "sync_mocked"]
 
-_SYNC_POOL = httpcore.ConnectionPool.handle_request
-_SYNC_TRANSPORT = httpx.HTTPTransport.handle_request
-_ASYNC_POOL = httpcore.AsyncConnectionPool.handle_async_request
-_ASYNC_TRANSPORT = httpx.AsyncHTTPTransport.handle_async_request
+# The classes are bound here, once: the patches replace methods on these class objects.
+_SYNC_POOL = ConnectionPool.handle_request
+_SYNC_TRANSPORT = HTTPTransport.handle_request
+_ASYNC_POOL = AsyncConnectionPool.handle_async_request
+_ASYNC_TRANSPORT = AsyncHTTPTransport.handle_async_request
 
 
 def sync_mocked() -> bool:
     """True while something has replaced the sync request entry points of httpcore/httpx."""
     return (
-        httpcore.ConnectionPool.handle_request is not _SYNC_POOL
-        or httpx.HTTPTransport.handle_request is not _SYNC_TRANSPORT
+        ConnectionPool.handle_request is not _SYNC_POOL
+        or HTTPTransport.handle_request is not _SYNC_TRANSPORT
     )
 
 
 def async_mocked() -> bool:
     """True while something has replaced the async request entry points of httpcore/httpx."""
     return (
-        httpcore.AsyncConnectionPool.handle_async_request is not _ASYNC_POOL
-        or httpx.AsyncHTTPTransport.handle_async_request is not _ASYNC_TRANSPORT
+        AsyncConnectionPool.handle_async_request is not _ASYNC_POOL
+        or AsyncHTTPTransport.handle_async_request is not _ASYNC_TRANSPORT
     )

@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpcore
 import httpx
+from httpx import HTTPTransport as _HttpxTransport  # bound once: a patched name can't loop
 
 from .._cancel import CANCEL_POLL_SECONDS, CancelToken
 from .._deadline import current_bounds
@@ -62,6 +63,7 @@ from ._framing import (
 )
 from ._mocking import sync_mocked
 from ._pool import ConnectionPool, Key
+from ._trace import NO_TRACE, SyncTrace, traced_request
 
 if TYPE_CHECKING:
     from httpx._types import CertTypes, ProxyTypes
@@ -292,13 +294,16 @@ class _NetworkStream:
             return sock
         if info == "ssl_object":
             return sock._sslobj if isinstance(sock, ssl.SSLSocket) else None  # type: ignore[attr-defined]
-        if info == "client_addr":
-            return sock.getsockname()
-        if info == "server_addr":
-            return sock.getpeername()
-        if info == "is_readable":
-            readable, _, _ = select.select([sock], [], [], 0)
-            return bool(readable)
+        try:
+            if info == "client_addr":
+                return sock.getsockname()
+            if info == "server_addr":
+                return sock.getpeername()
+            if info == "is_readable":
+                readable, _, _ = select.select([sock], [], [], 0)
+                return bool(readable)
+        except (OSError, ValueError):  # closed meanwhile
+            return None
         return None
 
 
@@ -320,13 +325,16 @@ class _ResponseStream(httpx.SyncByteStream):
         framing: BodyFraming,
         request: httpx.Request,
         read_timeout: float | None,
+        trace: Any = NO_TRACE,
     ) -> None:
         self._transport = transport
         self._conn: _Connection | None = conn
         self._framing = framing
         self._request = request
         self._read_timeout = read_timeout
+        self._trace = trace
         self._iterated = False
+        self._closed = False
         self.trailers: list[bytes] = []
 
     def __iter__(self) -> Iterator[bytes]:
@@ -337,23 +345,24 @@ class _ResponseStream(httpx.SyncByteStream):
         if conn is None:
             raise httpx.StreamClosed()
         request = self._request
-        try:
-            conn.set_timeout(self._read_timeout)
-            if self._framing.kind == LENGTH:
-                yield from self._length(conn, self._framing.length)
-            elif self._framing.kind == CHUNKED:
-                yield from self._chunked(conn)
-            else:
-                yield from self._until_close(conn)
-        except TimeoutError as exc:
-            self._abort()
-            raise httpx.ReadTimeout(str(exc) or "timed out", request=request) from exc
-        except ProtocolViolation as exc:
-            self._abort()
-            raise httpx.RemoteProtocolError(str(exc), request=request) from exc
-        except OSError as exc:
-            self._abort()
-            raise httpx.ReadError(str(exc) or repr(exc), request=request) from exc
+        with self._trace.phase("http11.receive_response_body", request=request):
+            try:
+                conn.set_timeout(self._read_timeout)
+                if self._framing.kind == LENGTH:
+                    yield from self._length(conn, self._framing.length)
+                elif self._framing.kind == CHUNKED:
+                    yield from self._chunked(conn)
+                else:
+                    yield from self._until_close(conn)
+            except TimeoutError as exc:
+                self._abort()
+                raise httpx.ReadTimeout(str(exc) or "timed out", request=request) from exc
+            except ProtocolViolation as exc:
+                self._abort()
+                raise httpx.RemoteProtocolError(str(exc), request=request) from exc
+            except OSError as exc:
+                self._abort()
+                raise httpx.ReadError(str(exc) or repr(exc), request=request) from exc
         self._finish()
 
     def _length(self, conn: _Connection, length: int) -> Iterator[bytes]:
@@ -455,7 +464,11 @@ class _ResponseStream(httpx.SyncByteStream):
             self._transport._pool.discard(conn)
 
     def close(self) -> None:
-        self._abort()  # read to the end, the connection was released already
+        if self._closed:
+            return
+        self._closed = True
+        with self._trace.phase("http11.response_closed"):
+            self._abort()  # read to the end, the connection was released already
 
 
 # -- the transport --------------------------------------------------------------------------
@@ -496,9 +509,9 @@ class HTTPTransport(httpx.BaseTransport):
             "retries": retries,
             "socket_options": socket_options,
         }
-        self._delegate: httpx.HTTPTransport | None = None  # httpx's, when we step aside
+        self._delegate: _HttpxTransport | None = None  # httpx's, when we step aside
         if http2 or proxy is not None or uds is not None:
-            self._delegate = httpx.HTTPTransport(**self._httpx_options)
+            self._delegate = _HttpxTransport(**self._httpx_options)
             self._delegates_all = True
             return
         self._delegates_all = False
@@ -535,13 +548,13 @@ class HTTPTransport(httpx.BaseTransport):
         if not self._delegates_all:
             self._pool.close()
 
-    def _httpx_transport(self) -> httpx.HTTPTransport:
+    def _httpx_transport(self) -> _HttpxTransport:
         """httpx's transport built with our arguments (made on first need)."""
         if self._delegate is None:
             options = dict(self._httpx_options)
             if not isinstance(options["verify"], ssl.SSLContext):
                 options["verify"] = self._ssl_context
-            self._delegate = httpx.HTTPTransport(**options)
+            self._delegate = _HttpxTransport(**options)
         return self._delegate
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
@@ -558,11 +571,13 @@ class HTTPTransport(httpx.BaseTransport):
             raise httpx.UnsupportedProtocol("Request URL is missing a host.", request=request)
         key: Key = (scheme, host, url.port or _DEFAULT_PORTS[scheme])
         timeouts: dict[str, Any] = request.extensions.get("timeout", {})
+        callback = request.extensions.get("trace")
+        trace = NO_TRACE if callback is None else SyncTrace(callback)
         replayable = isinstance(request.stream, httpx.ByteStream)
         while True:
-            conn, reused = self._acquire(request, key, timeouts)
+            conn, reused = self._acquire(request, key, timeouts, trace)
             try:
-                head, framing = self._exchange(conn, request, timeouts)
+                head, framing = self._exchange(conn, request, timeouts, trace)
             except _Disconnected as exc:
                 self._pool.discard(conn)
                 if reused and replayable:  # a kept-alive connection the server had dropped
@@ -591,7 +606,7 @@ class HTTPTransport(httpx.BaseTransport):
             else:
                 self._pool.discard(conn)
             return httpx.Response(head.status, headers=head.headers, extensions=extensions)
-        stream = _ResponseStream(self, conn, framing, request, timeouts.get("read"))
+        stream = _ResponseStream(self, conn, framing, request, timeouts.get("read"), trace)
         return httpx.Response(
             head.status, headers=head.headers, stream=stream, extensions=extensions
         )
@@ -599,7 +614,7 @@ class HTTPTransport(httpx.BaseTransport):
     # -- connecting -------------------------------------------------------------------------
 
     def _acquire(
-        self, request: httpx.Request, key: Key, timeouts: dict[str, Any]
+        self, request: httpx.Request, key: Key, timeouts: dict[str, Any], trace: Any
     ) -> tuple[_Connection, bool]:
         try:
             conn = self._pool.acquire(key, timeouts.get("pool"))
@@ -608,18 +623,29 @@ class HTTPTransport(httpx.BaseTransport):
         if conn is not None:
             return conn, True
         try:
-            return self._connect(request, key, timeouts.get("connect")), False
+            return self._connect(request, key, timeouts.get("connect"), trace), False
         except BaseException:
             self._pool.forget()
             raise
 
-    def _connect(self, request: httpx.Request, key: Key, timeout: float | None) -> _Connection:
+    def _connect(
+        self, request: httpx.Request, key: Key, timeout: float | None, trace: Any
+    ) -> _Connection:
         scheme, host, port = key
         timeout = _clamped(timeout, current_bounds())
         delay = 0.0
         for attempt in range(self._retries + 1):
             try:
-                sock = self._open_socket(host, port, timeout)
+                with trace.phase(
+                    "connection.connect_tcp",
+                    host=host,
+                    port=port,
+                    local_address=self._local_address,
+                    timeout=timeout,
+                    socket_options=self._socket_options,
+                ) as phase:
+                    conn = _Connection(self._open_socket(host, port, timeout), key)
+                    phase.value = _NetworkStream(conn)
                 break
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                 if attempt == self._retries:
@@ -629,15 +655,23 @@ class HTTPTransport(httpx.BaseTransport):
                 delay = 0.5 if not delay else delay * 2
         if scheme == "https":
             sni = request.extensions.get("sni_hostname") or host
+            plain = conn.sock
             try:
-                sock = self._ssl_context.wrap_socket(sock, server_hostname=sni)
+                with trace.phase(
+                    "connection.start_tls",
+                    ssl_context=self._ssl_context,
+                    server_hostname=sni,
+                    timeout=timeout,
+                ) as phase:
+                    conn.sock = self._ssl_context.wrap_socket(plain, server_hostname=sni)
+                    phase.value = _NetworkStream(conn)
             except TimeoutError as exc:
-                sock.close()
+                plain.close()
                 raise httpx.ConnectTimeout(str(exc) or "timed out", request=request) from exc
             except OSError as exc:
-                sock.close()
+                plain.close()
                 raise httpx.ConnectError(str(exc), request=request) from exc
-        return _Connection(sock, key)
+        return conn
 
     def _open_socket(self, host: str, port: int, timeout: float | None) -> socket.socket:
         try:
@@ -669,17 +703,23 @@ class HTTPTransport(httpx.BaseTransport):
     # -- one exchange: the request out, the response head in --------------------------------
 
     def _exchange(
-        self, conn: _Connection, request: httpx.Request, timeouts: dict[str, Any]
+        self, conn: _Connection, request: httpx.Request, timeouts: dict[str, Any], trace: Any
     ) -> tuple[ResponseHead, BodyFraming]:
         read_timeout = timeouts.get("read")
         try:
-            # With ``Expect: 100-continue`` the server may answer before the body is sent:
-            # then the body is never sent, and the connection is not reused.
-            early = self._send(conn, request, timeouts.get("write"), read_timeout)
-            conn.set_timeout(read_timeout)
-            head = early
-            while head is None or (100 <= head.status < 200 and head.status != 101):
-                head = self._read_head(conn)  # 100 Continue, 103 Early Hints: skipped
+            # The server may answer before the body is all sent: with ``Expect:
+            # 100-continue``, or by closing its end mid-upload (a 413, say). Then the rest of
+            # the body is never sent, and the connection is not reused.
+            try:
+                early = self._send(conn, request, timeouts.get("write"), read_timeout, trace)
+            except _Disconnected as exc:
+                early = self._answer_to_broken_upload(conn, read_timeout, exc)
+            with trace.phase("http11.receive_response_headers", request=request) as phase:
+                conn.set_timeout(read_timeout)
+                head = early
+                while head is None or (100 <= head.status < 200 and head.status != 101):
+                    head = self._read_head(conn)  # 100 Continue, 103 Early Hints: skipped
+                phase.value = (head.http_version, head.status, head.reason, head.headers)
             close = early is not None or any(
                 part.strip().lower() == b"close"
                 for name, value in request.headers.raw
@@ -697,6 +737,22 @@ class HTTPTransport(httpx.BaseTransport):
             raise httpx.ReadError(str(exc), request=request) from exc
         except OSError as exc:
             raise httpx.ReadError(str(exc) or repr(exc), request=request) from exc
+
+    def _answer_to_broken_upload(
+        self, conn: _Connection, read_timeout: float | None, broken: _Disconnected
+    ) -> ResponseHead:
+        """The response a server sent before it closed the connection under our upload
+        (as httpcore does, the write error gives way to it); else the write error."""
+        if not broken.writing:
+            raise broken
+        try:
+            conn.set_timeout(read_timeout)
+            head = self._read_head(conn)
+            while 100 <= head.status < 200 and head.status != 101:
+                head = self._read_head(conn)
+        except (OSError, ProtocolViolation, _Disconnected):
+            raise broken from None
+        return head
 
     def _read_head(self, conn: _Connection) -> ResponseHead:
         buffer, view = conn.buffer, conn.view
@@ -763,6 +819,7 @@ class HTTPTransport(httpx.BaseTransport):
         request: httpx.Request,
         timeout: float | None,
         read_timeout: float | None,
+        trace: Any,
     ) -> ResponseHead | None:
         """Write the request; returns the final response head if the server answered an
         ``Expect: 100-continue`` before the body was sent (the body then stays unsent)."""
@@ -810,12 +867,28 @@ class HTTPTransport(httpx.BaseTransport):
             name.lower() == b"expect" and value.lower() == b"100-continue"
             for name, value in headers
         )
-        if expect:
-            sendall(head)
+        traced = traced_request(request, headers) if trace.enabled else None
+        if expect or traced is not None:
+            with trace.phase("http11.send_request_headers", request=traced):
+                sendall(head)
             head = b""
-            answer = self._await_continue(conn, read_timeout)
-            if answer is not None:
-                return answer
+            if expect:
+                answer = self._await_continue(conn, read_timeout)
+                if answer is not None:
+                    return answer
+        with trace.phase("http11.send_request_body", request=traced):
+            self._send_body(sendall, head, first, parts, chunked)
+        return None
+
+    @staticmethod
+    def _send_body(
+        sendall: Callable[[bytes], None],
+        head: bytes,
+        first: bytes,
+        parts: Iterator[bytes],
+        chunked: bool,
+    ) -> None:
+        """The body (after ``head``, unless that went already), chunked or as it is."""
         if chunked:
             if first:
                 head += b"%x\r\n" % len(first)

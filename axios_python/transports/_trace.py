@@ -1,0 +1,175 @@
+"""The ``trace`` request extension: the phase events httpcore reports, from our transports.
+
+httpx's ``-v`` command line, and tools that time the phases of a request, pass
+``extensions={"trace": callback}``. httpcore calls ``callback(name, info)`` around each
+phase (``connection.connect_tcp``, ``connection.start_tls``,
+``http11.send_request_headers``, ``http11.send_request_body``,
+``http11.receive_response_headers``, ``http11.receive_response_body``,
+``http11.response_closed``): ``<phase>.started`` with the phase's arguments, then
+``<phase>.complete`` with ``info["return_value"]`` or ``<phase>.failed`` with
+``info["exception"]``. Our transports report the same names with the same shapes, so such
+callers see no difference. Async clients pass an ``async def`` callback; it is awaited.
+
+Without the extension a transport uses ``NO_TRACE``, whose phases do nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+__all__ = ["NO_TRACE", "AsyncTrace", "SyncTrace", "TracedRequest", "traced_request"]
+
+
+@dataclass(frozen=True)
+class TracedURL:
+    scheme: bytes
+    host: bytes
+    port: int | None
+    target: bytes
+
+
+@dataclass(frozen=True)
+class TracedRequest:
+    """The request as trace callbacks read it (the attributes of httpcore's ``Request``):
+    the method, the URL parts and target, and the header lines exactly as sent."""
+
+    method: bytes
+    url: TracedURL
+    headers: list[tuple[bytes, bytes]]
+    extensions: dict[str, Any] = field(default_factory=dict)
+
+
+def traced_request(request: httpx.Request, headers: list[tuple[bytes, bytes]]) -> TracedRequest:
+    url = request.url
+    return TracedRequest(
+        method=request.method.encode("ascii"),
+        url=TracedURL(url.raw_scheme, url.raw_host, url.port, url.raw_path),
+        headers=headers,
+        extensions=request.extensions,
+    )
+
+
+class Phase:
+    """One traced phase: ``with trace.phase(name, **info) as phase: ...; phase.value = x``."""
+
+    __slots__ = ("_callback", "_info", "_name", "value")
+
+    def __init__(
+        self, callback: Callable[[str, dict[str, Any]], Any], name: str, info: dict[str, Any]
+    ) -> None:
+        self._callback = callback
+        self._name = name
+        self._info = info
+        self.value: Any = None
+
+    def __enter__(self) -> Phase:
+        self._callback(self._name + ".started", self._info)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc is None:
+            self._callback(self._name + ".complete", {"return_value": self.value})
+        else:
+            self._callback(self._name + ".failed", {"exception": exc})
+
+
+class _NoPhase:
+    """A phase nobody listens to: one shared object, nothing done."""
+
+    __slots__ = ("value",)
+
+    def __init__(self) -> None:
+        self.value: Any = None
+
+    def __enter__(self) -> _NoPhase:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        return None
+
+    async def __aenter__(self) -> _NoPhase:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        return None
+
+
+class SyncTrace:
+    """Calls a plain ``callback(name, info)``."""
+
+    __slots__ = ("_callback",)
+    enabled = True
+
+    def __init__(self, callback: Callable[[str, dict[str, Any]], Any]) -> None:
+        self._callback = callback
+
+    def phase(self, name: str, **info: Any) -> Phase | _NoPhase:
+        return Phase(self._callback, name, info)
+
+
+class AsyncPhase:
+    """The async twin of ``Phase``: the callback's coroutine is awaited."""
+
+    __slots__ = ("_callback", "_info", "_name", "value")
+
+    def __init__(
+        self,
+        callback: Callable[[str, dict[str, Any]], Awaitable[Any]],
+        name: str,
+        info: dict[str, Any],
+    ) -> None:
+        self._callback = callback
+        self._name = name
+        self._info = info
+        self.value: Any = None
+
+    async def __aenter__(self) -> AsyncPhase:
+        await self._callback(self._name + ".started", self._info)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc is None:
+            await self._callback(self._name + ".complete", {"return_value": self.value})
+        else:
+            await self._callback(self._name + ".failed", {"exception": exc})
+
+
+class AsyncTrace:
+    """Awaits an ``async def callback(name, info)``."""
+
+    __slots__ = ("_callback",)
+    enabled = True
+
+    def __init__(self, callback: Callable[[str, dict[str, Any]], Awaitable[Any]]) -> None:
+        self._callback = callback
+
+    def phase(self, name: str, **info: Any) -> AsyncPhase | _NoPhase:
+        return AsyncPhase(self._callback, name, info)
+
+
+class _NoTrace:
+    __slots__ = ()
+    enabled = False
+    _phase = _NoPhase()
+
+    def phase(self, name: str, **info: Any) -> _NoPhase:
+        return self._phase
+
+
+NO_TRACE: Any = _NoTrace()
+"""Used when the request has no ``trace`` extension: phases that cost one call each."""
