@@ -34,6 +34,7 @@ with the same arguments: HTTP/2 (``http2=True``), proxies (``proxy=...``) and Un
 from __future__ import annotations
 
 import contextlib
+import re
 import select
 import socket
 import ssl
@@ -72,6 +73,7 @@ __all__ = ["HTTPTransport"]
 
 BUFFER_SIZE = 64 * 1024  # the receive buffer of a connection: heads and chunk framing
 READ_SIZE = 256 * 1024  # body bytes asked of one recv() (measured best: see bench_transport)
+HEAD_END = re.compile(rb"\n\r?\n")  # the blank line after a response head
 COALESCE = 16 * 1024  # request bodies up to this size are sent with the head, in one write
 EXPECT_CONTINUE_WAIT = 1.0  # how long a body waits for "100 Continue" before it goes anyway
 DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
@@ -150,7 +152,17 @@ class _Disconnected(Exception):
 class _Connection:
     """One socket (TCP or TLS), its receive buffer and the unconsumed range in it."""
 
-    __slots__ = ("buffer", "end", "idle_since", "key", "sock", "start", "timeout", "view")
+    __slots__ = (
+        "answered",
+        "buffer",
+        "end",
+        "idle_since",
+        "key",
+        "sock",
+        "start",
+        "timeout",
+        "view",
+    )
 
     def __init__(self, sock: socket.socket, key: Key) -> None:
         self.sock = sock
@@ -161,6 +173,7 @@ class _Connection:
         self.end = 0
         self.timeout: float | None = sock.gettimeout()
         self.idle_since = 0.0
+        self.answered = False  # a response head (even a 1xx) came for the current request
 
     def set_timeout(self, timeout: float | None) -> None:
         if timeout != self.timeout:  # settimeout costs a system call: only when it changes
@@ -220,6 +233,7 @@ class _Pool:
     def release(self, conn: _Connection) -> None:
         """Keep ``conn`` for reuse (it finished a response and may carry another)."""
         conn.start = conn.end = 0
+        conn.answered = False
         with self._cond:
             self._core.release(conn)
             self._cond.notify()
@@ -308,6 +322,14 @@ class _NetworkStream:
 
 
 # -- the response body ----------------------------------------------------------------------
+
+
+class _EmptyStream(httpx.SyncByteStream):
+    """No body (HEAD, 204, 304, Content-Length: 0), but still a stream: httpx reads a plain
+    ``bytes`` body at once, and ``client.stream(...).iter_raw()`` would then find it consumed."""
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(())
 
 
 class _ResponseStream(httpx.SyncByteStream):
@@ -580,8 +602,8 @@ class HTTPTransport(httpx.BaseTransport):
                 head, framing = self._exchange(conn, request, timeouts, trace)
             except _Disconnected as exc:
                 self._pool.discard(conn)
-                if reused and replayable:  # a kept-alive connection the server had dropped
-                    continue
+                if reused and replayable and not conn.answered:
+                    continue  # a kept-alive connection the server had dropped: once more
                 if exc.writing and exc.__cause__ is not None:
                     cause = exc.__cause__
                     raise httpx.WriteError(str(cause) or repr(cause), request=request) from cause
@@ -605,7 +627,9 @@ class HTTPTransport(httpx.BaseTransport):
                 self._pool.release(conn)
             else:
                 self._pool.discard(conn)
-            return httpx.Response(head.status, headers=head.headers, extensions=extensions)
+            return httpx.Response(
+                head.status, headers=head.headers, stream=_EmptyStream(), extensions=extensions
+            )
         stream = _ResponseStream(self, conn, framing, request, timeouts.get("read"), trace)
         return httpx.Response(
             head.status, headers=head.headers, stream=stream, extensions=extensions
@@ -758,17 +782,12 @@ class HTTPTransport(httpx.BaseTransport):
         buffer, view = conn.buffer, conn.view
         scanned = conn.start
         while True:
-            end = buffer.find(b"\r\n\r\n", scanned, conn.end)
-            if end >= 0:
-                head = bytes(view[conn.start : end])
-                conn.start = end + 4
+            found = HEAD_END.search(buffer, scanned, conn.end)
+            if found is not None:  # the earliest blank line, CRLF or bare LF, as h11 finds it
+                head = bytes(view[conn.start : found.start()])
+                conn.start = found.end()
                 break
-            end = buffer.find(b"\n\n", scanned, conn.end)
-            if end >= 0:
-                head = bytes(view[conn.start : end])
-                conn.start = end + 2
-                break
-            scanned = max(conn.start, conn.end - 3)
+            scanned = max(conn.start, conn.end - 2)
             if conn.end == len(buffer):
                 if conn.start == 0:
                     raise ProtocolViolation("response head too large")
@@ -782,12 +801,13 @@ class HTTPTransport(httpx.BaseTransport):
             else:
                 n = _bounded(conn, conn.timeout, bounds, conn.sock.recv_into, view[conn.end :])
             if not n:
-                if conn.end == conn.start:
+                if conn.end == conn.start and not conn.answered:
                     raise _Disconnected
                 raise ProtocolViolation("peer closed connection in the middle of a response head")
             conn.end += n
         if conn.start == conn.end:
             conn.start = conn.end = 0
+        conn.answered = True  # the server began to answer: never send this request again
         return parse_response_head(head)
 
     def _await_continue(self, conn: _Connection, read_timeout: float | None) -> ResponseHead | None:
