@@ -67,6 +67,9 @@ if TYPE_CHECKING:
 __all__ = ["AsyncHTTPTransport"]
 
 BUFFER_SIZE = 1024 * 1024  # per connection: bytes one loop wakeup may read (see the bench)
+PIECE_SIZE = 256 * 1024  # the largest body piece yielded (see _ResponseStream)
+RESERVE = 64 * 1024  # room past BUFFER_SIZE for the one read that may come before a pause
+MAX_HEAD = 64 * 1024  # a response head longer than this is refused (the sync buffer's size)
 
 _T = TypeVar("_T")
 
@@ -139,7 +142,7 @@ class _Connection(asyncio.BufferedProtocol):
         self.key = key
         self.sock = sock
         self.loop = loop
-        self.buffer = bytearray(BUFFER_SIZE)
+        self.buffer = bytearray(BUFFER_SIZE + RESERVE)
         self.view = memoryview(self.buffer)
         self.start = 0
         self.end = 0
@@ -158,21 +161,40 @@ class _Connection(asyncio.BufferedProtocol):
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
 
+    # Pausing is lazy: a reader waiting on ``waiter`` is woken before the loop's next read
+    # callback runs (its wakeup is queued first) and drains the buffer, so pausing then
+    # would only cost two epoll_ctl calls per buffer. Only a full buffer that nobody waits
+    # for (the reader is busy elsewhere) pauses reading; if the reader left bytes behind
+    # after all, the next read finds the buffer full, pauses then and lands in the reserve.
+
     def get_buffer(self, sizehint: int) -> memoryview:
-        if self.end == len(self.buffer):  # only if a transport ignored pause_reading()
-            self._make_room()
+        if self.end >= BUFFER_SIZE:
+            self._pause()
+            if self.end == len(self.buffer):  # only if a transport ignored pause_reading()
+                self._make_room()
         return self.view[self.end :]
 
     def buffer_updated(self, nbytes: int) -> None:
         self.end += nbytes
-        if self.end == len(self.buffer) and not self.paused and self.transport is not None:
-            self.paused = True  # full: let TCP hold the server back until the reader drains
-            self.transport.pause_reading()
         waiter = self.waiter
         if waiter is not None:
             self.waiter = None
             if not waiter.done():
                 waiter.set_result(None)
+                return
+        if self.end >= BUFFER_SIZE:  # full and nobody reading: TCP holds the server back
+            self._pause()
+
+    def _pause(self) -> None:
+        if not self.paused and self.transport is not None:
+            self.paused = True
+            self.transport.pause_reading()
+
+    def _resume(self) -> None:
+        if self.paused:
+            self.paused = False
+            if self.transport is not None:
+                self.transport.resume_reading()
 
     def eof_received(self) -> bool:
         self.eof = True
@@ -211,7 +233,6 @@ class _Connection(asyncio.BufferedProtocol):
         else:  # a transport that keeps feeding a paused protocol (3.10's TLS can)
             bigger = bytearray(2 * len(self.buffer))
             bigger[:end] = self.view[:end]
-            self.view.release()
             self.buffer, self.view = bigger, memoryview(bigger)
 
     # -- the reader's side ------------------------------------------------------------------
@@ -222,20 +243,16 @@ class _Connection(asyncio.BufferedProtocol):
         if start == self.end:
             self.start = self.end = 0
             if self.paused:
-                self.paused = False
-                if self.transport is not None:
-                    self.transport.resume_reading()
+                self._resume()
         else:
             self.start = start
 
     async def wait(self, timeout: float | None) -> None:
         """Wait for more bytes after ``end`` (or for EOF). Raises TimeoutError."""
-        if self.end == len(self.buffer):
+        if self.end >= BUFFER_SIZE and self.start:  # a partial line at the end: to the front
             self._make_room()
         if self.paused:
-            self.paused = False
-            if self.transport is not None:
-                self.transport.resume_reading()
+            self._resume()
         if self.eof:
             return
         waiter = self.loop.create_future()
@@ -252,6 +269,8 @@ class _Connection(asyncio.BufferedProtocol):
 
     async def drain(self, timeout: float | None) -> None:
         """Wait until the transport's write buffer is below its low-water mark."""
+        if self.eof:  # lost already: connection_lost will not wake us (the caller checks)
+            return
         waiter = self.loop.create_future()
         self.drain_waiter = waiter
         handle = None if timeout is None else self.loop.call_later(timeout, _expire, waiter)
@@ -285,10 +304,7 @@ class _Connection(asyncio.BufferedProtocol):
     def idle(self) -> None:
         """Ready to wait in the pool: an empty buffer and reading on (to notice EOF)."""
         self.start = self.end = 0
-        if self.paused:
-            self.paused = False
-            if self.transport is not None:
-                self.transport.resume_reading()
+        self._resume()
 
     def close(self) -> None:
         """Close at once (buffered writes are dropped: the exchange is over or broken)."""
@@ -466,7 +482,7 @@ class _ResponseStream(httpx.AsyncByteStream):
                             )
                         await conn.wait(timeout)
                         continue
-                    stop = end if end - start <= remaining else start + remaining
+                    stop = min(end, start + remaining, start + PIECE_SIZE)
                     piece = bytes(conn.view[start:stop])
                     remaining -= stop - start
                     conn.consumed(stop)
@@ -476,10 +492,21 @@ class _ResponseStream(httpx.AsyncByteStream):
                 while True:
                     start = conn.start
                     first, stop, new_start = decoder.step(conn.buffer, start, conn.end)
-                    if stop > first:
-                        piece = bytes(conn.view[first:stop])
-                        conn.consumed(new_start)
-                        yield piece
+                    if stop > first:  # chunk data: buffer[first:stop], then new_start
+                        if stop - first <= PIECE_SIZE:
+                            piece = bytes(conn.view[first:stop])
+                            conn.consumed(new_start)
+                            yield piece
+                            continue
+                        conn.start = first  # yielded in pieces; no index kept across a yield
+                        left = stop - first
+                        while left:
+                            at = conn.start
+                            take = min(left, PIECE_SIZE)
+                            piece = bytes(conn.view[at : at + take])
+                            left -= take
+                            conn.consumed(at + take)
+                            yield piece
                         continue
                     if new_start != start:
                         conn.consumed(new_start)
@@ -502,8 +529,9 @@ class _ResponseStream(httpx.AsyncByteStream):
                             break
                         await conn.wait(timeout)
                         continue
-                    piece = bytes(conn.view[start:end])
-                    conn.consumed(end)
+                    stop = min(end, start + PIECE_SIZE)
+                    piece = bytes(conn.view[start:stop])
+                    conn.consumed(stop)
                     yield piece
         except TimeoutError as exc:
             self._abort()
@@ -535,6 +563,19 @@ class _ResponseStream(httpx.AsyncByteStream):
 
     async def aclose(self) -> None:
         self._abort()  # read to the end, the connection was released already
+
+
+class _NoParts:
+    """An exhausted async iterator: the rest of a request body sent whole with its head."""
+
+    def __aiter__(self) -> _NoParts:
+        return self
+
+    async def __anext__(self) -> bytes:
+        raise StopAsyncIteration
+
+
+_NO_PARTS = _NoParts()
 
 
 class _EmptyStream(httpx.AsyncByteStream):
@@ -793,19 +834,13 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
     async def _exchange(
         self, conn: _Connection, request: httpx.Request, timeouts: dict[str, Any]
     ) -> tuple[ResponseHead, BodyFraming]:
-        await self._send(conn, request, timeouts.get("write"))
+        close = await self._send(conn, request, timeouts.get("write"))
         timeout = timeouts.get("read")
         try:
             while True:
                 head = await self._read_head(conn, timeout)
                 if 100 <= head.status < 200 and head.status != 101:
                     continue  # 100 Continue, 103 Early Hints: the real response follows
-                close = any(
-                    part.strip().lower() == b"close"
-                    for name, value in request.headers.raw
-                    if name.lower() == b"connection"
-                    for part in value.split(b",")
-                )
                 return head, body_framing(request.method.encode("ascii"), head, close)
         except TimeoutError as exc:
             raise httpx.ReadTimeout(str(exc) or "timed out", request=request) from exc
@@ -845,7 +880,7 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
                 if conn.error is not None:
                     raise conn.error
                 raise ProtocolViolation("peer closed connection in the middle of a response head")
-            if conn.start == 0 and conn.end == len(buffer):
+            if conn.end - conn.start > MAX_HEAD:
                 raise ProtocolViolation("response head too large")
             scanned_from = max(0, conn.end - conn.start - 3)  # wait() may move the bytes
             await conn.wait(timeout)
@@ -854,22 +889,32 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
             conn.start = conn.end = 0
         return parse_response_head(head)
 
-    async def _send(self, conn: _Connection, request: httpx.Request, timeout: float | None) -> None:
+    async def _send(self, conn: _Connection, request: httpx.Request, timeout: float | None) -> bool:
+        """Write the request; True when it asked for ``Connection: close``."""
         headers = list(request.headers.raw)
-        names = {name.lower() for name, _ in headers}
-        chunked = any(
-            name.lower() == b"transfer-encoding" and b"chunked" in value.lower()
-            for name, value in headers
-        )
+        names = set()
+        chunked = close = False
+        for name, value in headers:  # one pass: per-request costs count for small GETs
+            lower = name.lower()
+            names.add(lower)
+            if lower == b"transfer-encoding":
+                chunked = chunked or b"chunked" in value.lower()
+            elif lower == b"connection":
+                close = close or any(part.strip().lower() == b"close" for part in value.split(b","))
         stream = request.stream
         if not isinstance(stream, httpx.AsyncByteStream):
             raise RuntimeError("Attempted to send a sync request with an async transport.")
-        parts = stream.__aiter__()
-        first = b""
-        async for part in parts:  # the first non-empty piece, to coalesce with the head
-            if part:
-                first = part
-                break
+        parts: AsyncIterator[bytes]
+        if isinstance(stream, httpx.ByteStream):  # bytes (or none): no async generator
+            first = b"".join(stream)
+            parts = _NO_PARTS
+        else:
+            parts = stream.__aiter__()
+            first = b""
+            async for part in parts:  # the first non-empty piece, to coalesce with the head
+                if part:
+                    first = part
+                    break
         if first and not chunked and b"content-length" not in names:
             headers.append((b"Transfer-Encoding", b"chunked"))
             chunked = True
@@ -922,3 +967,4 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
             raise httpx.WriteTimeout(str(exc) or "timed out", request=request) from exc
         if not conn.eof and conn.write_failed():  # a write broke the connection
             raise _Disconnected(writing=True) from (conn.error or BrokenPipeError())
+        return close

@@ -1,0 +1,1078 @@
+"""axios_python.transports.AsyncHTTPTransport: HTTP/1.1 framing, keep-alive, timeouts, errors,
+cancellation and flow control, on asyncio.
+
+The async twin of test_transport_sync.py, case by case: through httpx
+(``httpx.AsyncClient(transport=AsyncHTTPTransport())``) and through axios_python
+(``await axios_python.async_get(url, transport=AsyncHTTPTransport())``), against
+pytest-httpserver and the scripted raw-socket server (tests/rawserver.py); plus the
+sans-I/O pool (``_pool.ConnectionPool``) on its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import socket
+import ssl
+import subprocess
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+
+import httpx
+import pytest
+import sniffio
+from pytest_httpserver import HTTPServer
+from rawserver import Connection, Handler, RawServer, chunked, keep_alive, response_head, servers
+
+import axios_python
+from axios_python.transports import AsyncHTTPTransport
+from axios_python.transports._pool import ConnectionPool, Key
+
+pytestmark = pytest.mark.one_transport
+
+KiB = 1024
+MiB = 1024 * KiB
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[[Handler], RawServer]]:
+    with servers() as start:
+        yield start
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(transport=AsyncHTTPTransport(), timeout=5) as c:
+        yield c
+
+
+def ok(body: bytes = b"hello", headers: dict[str, str] | None = None) -> bytes:
+    return response_head(200, {"Content-Length": str(len(body)), **(headers or {})}) + body
+
+
+def read_body(conn: Connection, marker: bytes) -> bytes:
+    """What the client sent after the head, up to and including ``marker``."""
+    while marker not in conn._buffer:
+        data = conn._recv()
+        if not data:
+            break
+        conn._buffer += data
+    body, _, conn._buffer = conn._buffer.partition(marker)
+    return body + marker
+
+
+async def eventually(event: threading.Event, seconds: float = 5) -> bool:
+    """Wait for a server-side event without blocking the loop (which closes our sockets)."""
+    limit = time.monotonic() + seconds
+    while not event.is_set() and time.monotonic() < limit:
+        await asyncio.sleep(0.005)
+    return event.is_set()
+
+
+def pool_of(c: httpx.AsyncClient) -> tuple[int, int]:
+    """(connections counted by the pool, idle ones) of a client's AsyncHTTPTransport."""
+    transport = c._transport
+    assert isinstance(transport, AsyncHTTPTransport)
+    return transport._pool.total, transport._pool.idle
+
+
+# -- basic exchanges ------------------------------------------------------------------------
+
+
+async def test_get_through_httpx(httpserver: HTTPServer, client: httpx.AsyncClient) -> None:
+    httpserver.expect_request("/hello", query_string="a=1").respond_with_data(
+        "hi there", headers={"X-Thing": "yes"}
+    )
+    r = await client.get(httpserver.url_for("/hello"), params={"a": "1"})
+    assert r.status_code == 200
+    assert r.content == b"hi there"
+    assert r.headers["x-thing"] == "yes"
+    assert r.http_version == "HTTP/1.0"  # werkzeug's server speaks HTTP/1.0
+    assert r.reason_phrase == "OK"
+
+
+async def test_get_through_axios(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/json").respond_with_json({"answer": 42})
+    async with AsyncHTTPTransport() as transport:
+        r = await axios_python.async_get(httpserver.url_for("/json"), transport=transport)
+    assert r.status == 200
+    assert r.data == {"answer": 42}
+
+
+async def test_post_bytes_through_axios(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/echo", method="POST", data=b"payload!").respond_with_data("got")
+    async with AsyncHTTPTransport() as transport:
+        r = await axios_python.async_post(
+            httpserver.url_for("/echo"), data=b"payload!", transport=transport
+        )
+    assert r.data == "got"
+
+
+async def test_post_json_and_large_body(httpserver: HTTPServer, client: httpx.AsyncClient) -> None:
+    big = os.urandom(300_000)  # larger than the head-coalescing threshold
+    httpserver.expect_request("/json", method="POST", json={"x": [1, 2]}).respond_with_data("j")
+    httpserver.expect_request("/big", method="PUT", data=big).respond_with_data("b")
+    assert (await client.post(httpserver.url_for("/json"), json={"x": [1, 2]})).text == "j"
+    assert (await client.put(httpserver.url_for("/big"), content=big)).text == "b"
+
+
+async def test_post_async_generator_is_sent_chunked(
+    serve: Callable[[Handler], RawServer], client: httpx.AsyncClient
+) -> None:
+    seen: list[bytes] = []
+
+    def respond(conn: Connection, head: bytes) -> None:
+        seen.append(head)
+        seen.append(read_body(conn, b"0\r\n\r\n"))
+        conn.send(ok(b"done"))
+
+    server = serve(keep_alive(respond))
+
+    async def parts() -> AsyncIterator[bytes]:
+        yield b"abc"
+        yield b""
+        yield b"defgh"
+
+    r = await client.post(server.url, content=parts())
+    assert r.text == "done"
+    assert b"transfer-encoding: chunked" in seen[0].lower()
+    assert seen[1] == b"3\r\nabc\r\n5\r\ndefgh\r\n0\r\n\r\n"
+
+
+async def test_request_head_is_well_formed(
+    serve: Callable[[Handler], RawServer], client: httpx.AsyncClient
+) -> None:
+    heads: list[bytes] = []
+
+    def respond(conn: Connection, head: bytes) -> None:
+        heads.append(head)
+        conn.send(ok())
+
+    server = serve(keep_alive(respond))
+    await client.get(server.url + "path/x?q=a%20b", headers={"X-One": "1"})
+    lines = heads[0].split(b"\r\n")
+    assert lines[0] == b"GET /path/x?q=a%20b HTTP/1.1"
+    assert f"Host: {server.host}:{server.port}".encode() in lines
+    assert b"X-One: 1" in lines
+
+
+async def test_illegal_header_value_is_refused(
+    serve: Callable[[Handler], RawServer], client: httpx.AsyncClient
+) -> None:
+    server = serve(keep_alive(lambda conn, head: conn.send(ok())))
+    with pytest.raises(httpx.LocalProtocolError):
+        await client.get(server.url, headers={"X-Bad": "a\r\nInjected: yes"})
+    assert pool_of(client) == (0, 0)
+
+
+# -- bodies and their framing ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+@pytest.mark.parametrize("status", [204, 304, 200])
+async def test_no_body_responses_keep_the_connection(
+    serve: Callable[[Handler], RawServer], method: str, status: int
+) -> None:
+    def respond(conn: Connection, head: bytes) -> None:
+        if head.startswith(b"GET /second"):
+            conn.send(ok(b"second"))
+        elif head.startswith(b"HEAD") or status != 200:
+            # a HEAD, 204 or 304 announces a length but sends no body
+            conn.send(response_head(status, {"Content-Length": "10"}))
+        else:
+            conn.send(ok(b"0123456789"))
+
+    server = serve(keep_alive(respond))
+    async with httpx.AsyncClient(transport=AsyncHTTPTransport(), timeout=2) as c:
+        r = await c.request(method, server.url + "first")
+        expected = b"0123456789" if (method, status) == ("GET", 200) else b""
+        assert r.status_code == status
+        assert r.content == expected
+        assert (await c.get(server.url + "second")).content == b"second"
+    assert len(server.connections) == 1
+
+
+async def test_chunked_response(
+    serve: Callable[[Handler], RawServer], client: httpx.AsyncClient
+) -> None:
+    pieces = [b"a" * 10, b"b" * 70000, b"c"]
+
+    def respond(conn: Connection, head: bytes) -> None:
+        conn.send(response_head(200, {"Transfer-Encoding": "chunked"}) + chunked(*pieces))
+
+    server = serve(keep_alive(respond))
+    assert (await client.get(server.url)).content == b"".join(pieces)
+    assert (await client.get(server.url)).content == b"".join(pieces)
+    assert len(server.connections) == 1
+
+
+async def test_chunked_response_dripped_with_extensions_and_trailers(
+    serve: Callable[[Handler], RawServer], client: httpx.AsyncClient
+) -> None:
+    body = b"5;name=value\r\nhello\r\n1\r\n!\r\n0\r\nX-Trailer: t\r\n\r\n"
+
+    def respond(conn: Connection, head: bytes) -> None:
+        conn.send(response_head(200, {"Transfer-Encoding": "chunked"}))
+        conn.drip(body[:-1], 0.001)  # drip() reads what the client sends between bytes:
+        conn.send(body[-1:])  # the last byte goes plainly, before the next request comes
+
+    server = serve(keep_alive(respond))
+    async with client.stream("GET", server.url) as r:
+        assert [piece async for piece in r.aiter_raw()] == [b"h", b"e", b"l", b"l", b"o", b"!"]
+    assert (await client.get(server.url)).content == b"hello!"
+    async with AsyncHTTPTransport() as transport:  # the trailers, on the transport's stream
+        r = await transport.handle_async_request(httpx.Request("GET", server.url))
+        assert await r.aread() == b"hello!"
+        assert r.stream.trailers == [b"X-Trailer: t"]  # type: ignore[attr-defined]
+    assert len(server.connections) == 2  # one per transport
+
+
+async def test_bad_chunk_is_a_protocol_error(
+    serve: Callable[[Handler], RawServer], client: httpx.AsyncClient
+) -> None:
+    def respond(conn: Connection, head: bytes) -> None:
+        conn.send(response_head(200, {"Transfer-Encoding": "chunked"}) + b"zz\r\nhello\r\n")
+        conn.stall(2)
+
+    server = serve(keep_alive(respond))
+    with pytest.raises(httpx.RemoteProtocolError) as info:
+        await client.get(server.url)
+    assert info.value.request.url == server.url
+    assert pool_of(client) == (0, 0)
+
+
+async def test_read_until_close(
+    serve: Callable[[Handler], RawServer], client: httpx.AsyncClient
+) -> None:
+    def handler(conn: Connection) -> None:
+        conn.read_head()
+        conn.send(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil ")
+        conn.send(b"the end")
+
+    server = serve(handler)
+    assert (await client.get(server.url)).content == b"until the end"
+    assert (await client.get(server.url)).content == b"until the end"
+    assert len(server.connections) == 2
+
+
+async def test_http10_response_is_not_reused(
+    serve: Callable[[Handler], RawServer], client: httpx.AsyncClient
+) -> None:
+    def handler(conn: Connection) -> None:
+        conn.read_head()
+        conn.send(b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        conn.stall(2)
+
+    server = serve(handler)
+    r = await client.get(server.url)
+    assert (r.http_version, r.content) == ("HTTP/1.0", b"ok")
+    assert (await client.get(server.url)).content == b"ok"
+    assert len(server.connections) == 2
+
+
+async def test_one_mib_body_is_byte_identical(
+    httpserver: HTTPServer, client: httpx.AsyncClient
+) -> None:
+    body = os.urandom(MiB)
+    httpserver.expect_request("/big").respond_with_data(body)
+    assert (await client.get(httpserver.url_for("/big"))).content == body
+    async with AsyncHTTPTransport() as transport:
+        r = await axios_python.async_get(
+            httpserver.url_for("/big"), transport=transport, response_type="arraybuffer"
+        )
+    assert r.data == body
+
+
+async def test_one_mib_body_streamed_through_axios(
+    serve: Callable[[Handler], RawServer],
+) -> None:
+    body = os.urandom(MiB)
+    pieces = [body[i : i + 100_000] for i in range(0, MiB, 100_000)]
+
+    def respond(conn: Connection, head: bytes) -> None:
+        if b"chunked" in head:
+            conn.send(response_head(200, {"Transfer-Encoding": "chunked"}) + chunked(*pieces))
+        else:
+            conn.send(ok(body))
+
+    server = serve(keep_alive(respond))
+    async with AsyncHTTPTransport() as transport:
+        for path in ("plain", "chunked"):
+            async with axios_python.async_get(
+                server.url + path, stream=True, transport=transport
+            ) as r:
+                assert b"".join([chunk async for chunk in r.aiter_bytes(65536)]) == body
+    assert len(server.connections) == 1
+
+
+async def test_100_continue_is_skipped(
+    serve: Callable[[Handler], RawServer], client: httpx.AsyncClient
+) -> None:
+    def respond(conn: Connection, head: bytes) -> None:
+        conn.send(b"HTTP/1.1 100 Continue\r\n\r\n" + ok(b"final"))
+
+    server = serve(keep_alive(respond))
+    r = await client.get(server.url)
+    assert (r.status_code, r.content) == (200, b"final")
+
+
+# -- keep-alive and the pool ----------------------------------------------------------------
+
+
+async def test_keep_alive_reuses_one_connection(
+    serve: Callable[[Handler], RawServer], client: httpx.AsyncClient
+) -> None:
+    server = serve(keep_alive(lambda conn, head: conn.send(ok())))
+    assert (await client.get(server.url)).content == b"hello"
+    assert (await client.get(server.url)).content == b"hello"
+    assert len(server.connections) == 1
+    assert pool_of(client) == (1, 1)
+
+
+async def test_keep_alive_through_axios_instance(serve: Callable[[Handler], RawServer]) -> None:
+    server = serve(keep_alive(lambda conn, head: conn.send(ok())))
+    api = axios_python.create(transport=AsyncHTTPTransport())
+    try:
+        assert [(await api.async_get(server.url)).data for _ in range(3)] == [b"hello"] * 3
+    finally:
+        await api.aclose()
+    assert len(server.connections) == 1
+
+
+async def test_partially_read_response_does_not_return_its_connection(
+    serve: Callable[[Handler], RawServer], client: httpx.AsyncClient
+) -> None:
+    big = b"x" * (4 * MiB)
+
+    def respond(conn: Connection, head: bytes) -> None:
+        conn.send(ok(big if b"/big" in head else b"small"))
+
+    server = serve(keep_alive(respond))
+    async with client.stream("GET", server.url + "big") as r:
+        async for first in r.aiter_raw():
+            assert first
+            break
+    assert pool_of(client) == (0, 0)
+    assert (await client.get(server.url + "small")).content == b"small"
+    assert len(server.connections) == 2
+    assert (await client.get(server.url + "small")).content == b"small"
+    assert len(server.connections) == 2
+
+
+async def test_connection_close_header_is_honoured(
+    serve: Callable[[Handler], RawServer], client: httpx.AsyncClient
+) -> None:
+    def handler(conn: Connection) -> None:
+        conn.read_head()
+        conn.send(ok(headers={"Connection": "close"}))
+        conn.stall(2)
+
+    server = serve(handler)
+    assert (await client.get(server.url)).content == b"hello"
+    assert (await client.get(server.url)).content == b"hello"
+    assert len(server.connections) == 2
+
+
+async def test_idle_connection_closed_by_server_is_not_reused(
+    serve: Callable[[Handler], RawServer], client: httpx.AsyncClient
+) -> None:
+    def handler(conn: Connection) -> None:
+        conn.read_head()
+        conn.send(ok())  # keep-alive announced, then the server closes it anyway
+
+    server = serve(handler)
+    assert (await client.get(server.url)).content == b"hello"
+    assert server.wait_idle()
+    await asyncio.sleep(0.05)
+    assert (await client.get(server.url)).content == b"hello"
+    assert len(server.connections) == 2
+
+
+async def test_closed_idle_connection_is_noticed_before_the_loop_sees_it(
+    serve: Callable[[Handler], RawServer], client: httpx.AsyncClient
+) -> None:
+    def handler(conn: Connection) -> None:
+        conn.read_head()
+        conn.send(ok())
+
+    server = serve(handler)
+    assert (await client.get(server.url)).content == b"hello"
+    assert server.wait_idle()
+    time.sleep(0.05)  # the FIN is in the kernel; the event loop has not run since
+    assert (await client.post(server.url, content=b"x")).content == b"hello"
+    assert len(server.connections) == 2
+
+
+async def test_stale_connection_is_retried_for_replayable_bodies(
+    serve: Callable[[Handler], RawServer], client: httpx.AsyncClient
+) -> None:
+    def handler(conn: Connection) -> None:
+        conn.read_head()
+        conn.send(ok())
+        if len(conn.server.connections) == 1:
+            conn.read_head()  # the second request arrives, the server drops it unanswered
+            return
+        while conn.read_head() is not None:
+            conn.send(ok())
+
+    server = serve(handler)
+    assert (await client.get(server.url)).content == b"hello"
+    assert (await client.post(server.url, content=b"again")).content == b"hello"
+    assert len(server.connections) == 2
+
+
+async def test_stale_connection_is_not_retried_for_a_streamed_body(
+    serve: Callable[[Handler], RawServer], client: httpx.AsyncClient
+) -> None:
+    def handler(conn: Connection) -> None:
+        conn.read_head()
+        conn.send(ok())
+        conn.read_head()
+        read_body(conn, b"0\r\n\r\n")
+
+    server = serve(handler)
+    assert (await client.get(server.url)).content == b"hello"
+
+    async def parts() -> AsyncIterator[bytes]:
+        yield b"once"
+
+    with pytest.raises(httpx.RemoteProtocolError, match="without sending a response"):
+        await client.post(server.url, content=parts())
+    assert len(server.connections) == 1
+
+
+async def test_pool_timeout(serve: Callable[[Handler], RawServer]) -> None:
+    server = serve(keep_alive(lambda conn, head: conn.send(ok(b"y" * MiB))))
+    transport = AsyncHTTPTransport(limits=httpx.Limits(max_connections=1))
+    async with httpx.AsyncClient(transport=transport, timeout=httpx.Timeout(5, pool=0.2)) as c:
+        async with c.stream("GET", server.url):
+            started = time.monotonic()
+            with pytest.raises(httpx.PoolTimeout) as info:
+                await c.get(server.url)
+            assert time.monotonic() - started < 2
+            assert info.value.request.url == server.url
+        assert len((await c.get(server.url)).content) == MiB  # the slot came back
+
+
+async def test_pool_waits_for_a_released_connection(
+    serve: Callable[[Handler], RawServer],
+) -> None:
+    server = serve(keep_alive(lambda conn, head: conn.send(ok())))
+    transport = AsyncHTTPTransport(limits=httpx.Limits(max_connections=1))
+    async with httpx.AsyncClient(transport=transport, timeout=5) as c:
+        responses = await asyncio.gather(*(c.get(server.url) for _ in range(8)))
+        assert pool_of(c) == (1, 1)
+    assert [r.content for r in responses] == [b"hello"] * 8
+    assert len(server.connections) == 1
+
+
+async def test_cancelled_pool_waiter_passes_the_slot_on(
+    serve: Callable[[Handler], RawServer],
+) -> None:
+    server = serve(keep_alive(lambda conn, head: conn.send(ok())))
+    transport = AsyncHTTPTransport(limits=httpx.Limits(max_connections=1))
+    async with httpx.AsyncClient(transport=transport, timeout=5) as c:
+        async with c.stream("GET", server.url) as r:
+            waiting = [asyncio.ensure_future(c.get(server.url)) for _ in range(3)]
+            await asyncio.sleep(0.05)
+            waiting[0].cancel()
+            await r.aread()
+        results = await asyncio.gather(*waiting, return_exceptions=True)
+    assert isinstance(results[0], asyncio.CancelledError)
+    assert [r.content for r in results[1:]] == [b"hello", b"hello"]  # type: ignore[union-attr]
+
+
+async def test_keepalive_expiry(serve: Callable[[Handler], RawServer]) -> None:
+    server = serve(keep_alive(lambda conn, head: conn.send(ok())))
+    transport = AsyncHTTPTransport(limits=httpx.Limits(keepalive_expiry=0.05))
+    async with httpx.AsyncClient(transport=transport) as c:
+        await c.get(server.url)
+        await asyncio.sleep(0.15)
+        await c.get(server.url)
+    assert len(server.connections) == 2
+
+
+async def test_max_keepalive_connections_closes_the_oldest_idle(
+    serve: Callable[[Handler], RawServer],
+) -> None:
+    server = serve(keep_alive(lambda conn, head: conn.send(ok())))
+    limits = httpx.Limits(max_connections=4, max_keepalive_connections=1)
+    async with httpx.AsyncClient(transport=AsyncHTTPTransport(limits=limits)) as c:
+        await asyncio.gather(*(c.get(server.url) for _ in range(3)))
+        assert pool_of(c) == (1, 1)
+
+
+async def test_close_closes_idle_connections(serve: Callable[[Handler], RawServer]) -> None:
+    server = serve(keep_alive(lambda conn, head: conn.send(ok())))
+    async with httpx.AsyncClient(transport=AsyncHTTPTransport()) as c:
+        await c.get(server.url)
+    assert server.wait_idle()
+    assert server.connections[0].peer_closed.is_set()
+
+
+# -- cancellation and flow control ----------------------------------------------------------
+
+
+async def test_cancellation_mid_body_closes_the_connection(
+    serve: Callable[[Handler], RawServer], client: httpx.AsyncClient
+) -> None:
+    def respond(conn: Connection, head: bytes) -> object:
+        if b"/stall" in head:
+            conn.send(response_head(200, {"Content-Length": "1000"}) + b"part")
+            conn.stall()
+            return False
+        return conn.send(ok())
+
+    server = serve(keep_alive(respond))
+    got_first = asyncio.Event()
+
+    async def read() -> None:
+        async with client.stream("GET", server.url + "stall") as r:
+            async for _ in r.aiter_raw():
+                got_first.set()
+
+    task = asyncio.ensure_future(read())
+    await asyncio.wait_for(got_first.wait(), 5)
+    await asyncio.sleep(0.01)  # the task now awaits the next chunk
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert pool_of(client) == (0, 0)
+    assert await eventually(server.connections[0].peer_closed)
+    assert (await client.get(server.url)).content == b"hello"
+    assert len(server.connections) == 2
+
+
+async def test_asyncio_timeout_mid_body_through_axios(
+    serve: Callable[[Handler], RawServer],
+) -> None:
+    def respond(conn: Connection, head: bytes) -> object:
+        if b"/stall" in head:
+            conn.send(response_head(200, {"Content-Length": "1000"}) + b"part")
+            conn.stall()
+            return False
+        return conn.send(ok())
+
+    server = serve(keep_alive(respond))
+    transport = AsyncHTTPTransport(limits=httpx.Limits(max_connections=1))
+
+    async def read() -> bytes:
+        async with axios_python.async_get(
+            server.url + "stall", stream=True, transport=transport
+        ) as r:
+            return b"".join([chunk async for chunk in r.aiter_bytes()])
+
+    with pytest.raises(asyncio.TimeoutError):
+        await asyncio.wait_for(read(), 0.2)
+    assert transport._pool.total == 0  # the only slot is free again
+    r = await axios_python.async_get(server.url, transport=transport)
+    assert r.data == b"hello"
+    await transport.aclose()
+
+
+async def test_slow_reader_holds_the_server_back(serve: Callable[[Handler], RawServer]) -> None:
+    """A 64 MiB body read slowly: TCP holds the server to the reader's pace and the client
+    buffers no more than its one receive buffer; closing early frees the connection.
+
+    The kernel's receive buffer is pinned (SO_RCVBUF: no autotuning up to tcp_rmem's max,
+    32 MiB on some hosts), so what the server got ahead is the kernel's buffers (its send
+    buffer autotunes to 4 MiB at most) plus ours (BUFFER_SIZE and the piece in hand).
+    """
+    body = 64 * MiB
+    block = bytes(64 * KiB)
+
+    def firehose(conn: Connection) -> None:
+        conn.read_head()
+        conn.send(response_head(200, {"Content-Length": str(body)}))
+        conn.send_repeated(block, body)
+
+    server = serve(firehose)
+    transport = AsyncHTTPTransport(socket_options=[(socket.SOL_SOCKET, socket.SO_RCVBUF, MiB)])
+    consumed = 0
+    gaps: list[int] = []
+    async with httpx.AsyncClient(transport=transport, timeout=5) as c:
+        async with c.stream("GET", server.url) as r:
+            conn = server.wait_connection()
+            async for chunk in r.aiter_bytes(64 * KiB):
+                consumed += len(chunk)
+                await asyncio.sleep(0.0005)
+                gaps.append(conn.bytes_sent - consumed)
+                if consumed >= 24 * MiB:
+                    break
+        assert pool_of(c) == (0, 0)
+    worst = max(gaps)
+    assert worst < 10 * MiB, f"the server got {worst / MiB:.1f} MiB ahead of the reader"
+    assert conn.bytes_sent < consumed + 10 * MiB < body
+    assert await eventually(conn.peer_closed)
+
+
+async def test_big_upload_streams_with_backpressure(
+    serve: Callable[[Handler], RawServer],
+) -> None:
+    """32 MiB from an async generator (chunked) and 8 MiB of bytes: while the server reads
+    nothing, the generator is held back by the socket (the client buffers no upload)."""
+    total = 32 * MiB
+    piece = bytes(256 * KiB)
+    server_ready = threading.Event()
+
+    def sink(conn: Connection) -> None:
+        while (head := conn.read_head()) is not None:
+            server_ready.wait(5)  # hold the upload back until the client filled every buffer
+            length = None
+            for line in head.split(b"\r\n")[1:]:
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value)
+            received, tail = 0, b""
+            data, conn._buffer = conn._buffer, b""
+            while True:
+                data = data or conn._recv()
+                if not data:
+                    return
+                received += len(data)
+                tail = (tail + data)[-5:]
+                data = b""
+                if received == length or (length is None and tail == b"0\r\n\r\n"):
+                    break
+            conn.send(ok(str(received).encode()))
+
+    server = serve(sink)
+    produced = 0
+    ahead = 0
+
+    async def parts() -> AsyncIterator[bytes]:
+        nonlocal produced
+        while produced < total:
+            produced += len(piece)
+            yield piece
+
+    async def watch() -> None:
+        nonlocal ahead
+        await asyncio.sleep(0.2)
+        ahead = produced  # the server has read nothing yet: all of it sits in buffers
+        server_ready.set()
+
+    async with httpx.AsyncClient(transport=AsyncHTTPTransport(), timeout=10) as c:
+        watcher = asyncio.ensure_future(watch())
+        r = await c.post(server.url, content=parts())
+        await watcher
+        assert int(r.content) > total  # the body and its chunk framing
+        assert ahead < 16 * MiB, f"{ahead / MiB:.1f} MiB produced while the server read none"
+        upload = os.urandom(8 * MiB)
+        r = await c.put(server.url, content=upload)
+        assert int(r.content) == len(upload)
+    assert len(server.connections) == 1
+
+
+# -- errors and timeouts --------------------------------------------------------------------
+
+
+async def test_truncated_content_length_is_a_protocol_error(
+    serve: Callable[[Handler], RawServer], client: httpx.AsyncClient
+) -> None:
+    def handler(conn: Connection) -> None:
+        conn.read_head()
+        conn.send(response_head(200, {"Content-Length": "100"}) + b"only a bit")
+
+    server = serve(handler)
+    with pytest.raises(httpx.RemoteProtocolError, match="received 10 bytes, expected 100"):
+        await client.get(server.url)
+    assert pool_of(client) == (0, 0)
+    with pytest.raises(axios_python.RemoteProtocolError):
+        async with AsyncHTTPTransport() as transport:
+            await axios_python.async_get(server.url, transport=transport)
+
+
+async def test_stall_is_a_read_timeout(serve: Callable[[Handler], RawServer]) -> None:
+    def handler(conn: Connection) -> None:
+        conn.read_head()
+        conn.send(response_head(200, {"Content-Length": "100"}) + b"part")
+        conn.stall()
+
+    server = serve(handler)
+    async with httpx.AsyncClient(transport=AsyncHTTPTransport(), timeout=0.3) as c:
+        started = time.monotonic()
+        with pytest.raises(httpx.ReadTimeout) as info:
+            await c.get(server.url)
+        assert time.monotonic() - started < 2
+        assert info.value.request.url == server.url
+        assert pool_of(c) == (0, 0)
+    with pytest.raises(axios_python.ReadTimeout):
+        async with AsyncHTTPTransport() as transport:
+            await axios_python.async_get(server.url, transport=transport, timeout=0.3)
+
+
+async def test_no_head_is_a_read_timeout(serve: Callable[[Handler], RawServer]) -> None:
+    def handler(conn: Connection) -> None:
+        conn.read_head()
+        conn.stall()
+
+    server = serve(handler)
+    async with httpx.AsyncClient(transport=AsyncHTTPTransport(), timeout=0.3) as c:
+        with pytest.raises(httpx.ReadTimeout):
+            await c.get(server.url)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+async def test_connect_refused_is_a_connect_error(client: httpx.AsyncClient) -> None:
+    url = f"http://127.0.0.1:{free_port()}/"
+    with pytest.raises(httpx.ConnectError) as info:
+        await client.get(url)
+    assert info.value.request.url == url
+    assert pool_of(client) == (0, 0)
+    with pytest.raises(axios_python.ConnectError):
+        async with AsyncHTTPTransport(retries=1) as transport:
+            await axios_python.async_get(url, transport=transport)
+
+
+async def test_connect_timeout() -> None:
+    # a listener whose backlog is full never completes another handshake
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        port = listener.getsockname()[1]
+        fillers = []
+        try:
+            for _ in range(8):
+                filler = socket.socket()
+                filler.setblocking(False)
+                fillers.append(filler)
+                with contextlib.suppress(BlockingIOError):
+                    filler.connect(("127.0.0.1", port))
+            transport = AsyncHTTPTransport()
+            async with httpx.AsyncClient(transport=transport, timeout=0.2) as c:
+                started = time.monotonic()
+                try:
+                    await c.get(f"http://127.0.0.1:{port}/")
+                except httpx.ConnectTimeout:
+                    assert time.monotonic() - started < 2
+                except httpx.TransportError:  # pragma: no cover - a kernel that refuses
+                    pytest.skip("this kernel does not let a full backlog stall connects")
+                else:  # pragma: no cover
+                    pytest.skip("this kernel completed the connect anyway")
+                assert transport._pool.total == 0
+        finally:
+            for filler in fillers:
+                filler.close()
+
+
+async def test_server_closing_without_response(
+    serve: Callable[[Handler], RawServer], client: httpx.AsyncClient
+) -> None:
+    server = serve(lambda conn: conn.read_head())
+    with pytest.raises(httpx.RemoteProtocolError, match="without sending a response"):
+        await client.get(server.url)
+
+
+async def test_garbage_status_line(
+    serve: Callable[[Handler], RawServer], client: httpx.AsyncClient
+) -> None:
+    def handler(conn: Connection) -> None:
+        conn.read_head()
+        conn.send(b"SMTP ready\r\n\r\n")
+        conn.stall(2)
+
+    server = serve(handler)
+    with pytest.raises(httpx.RemoteProtocolError, match="illegal status line"):
+        await client.get(server.url)
+    assert pool_of(client) == (0, 0)
+
+
+async def test_unsupported_scheme() -> None:
+    async with httpx.AsyncClient(transport=AsyncHTTPTransport()) as c:
+        with pytest.raises(httpx.UnsupportedProtocol):
+            await c.get("ftp://example.com/")
+
+
+async def test_chunked_body_cut_short(
+    serve: Callable[[Handler], RawServer], client: httpx.AsyncClient
+) -> None:
+    def handler(conn: Connection) -> None:
+        conn.read_head()
+        conn.send(response_head(200, {"Transfer-Encoding": "chunked"}) + b"100000\r\nabc")
+
+    server = serve(handler)
+    with pytest.raises(httpx.RemoteProtocolError, match="incomplete chunked read"):
+        await client.get(server.url)
+    with pytest.raises(axios_python.RemoteProtocolError):
+        async with AsyncHTTPTransport() as transport:
+            await axios_python.async_get(server.url, transport=transport)
+
+
+async def test_unsupported_features_delegate_to_httpx() -> None:
+    transport = AsyncHTTPTransport(uds="/nonexistent.sock")
+    assert isinstance(transport._delegate, httpx.AsyncHTTPTransport)
+    await transport.aclose()
+    plain = AsyncHTTPTransport()
+    assert plain._delegate is None
+    await plain.aclose()
+
+
+async def test_other_async_libraries_are_delegated(
+    serve: Callable[[Handler], RawServer],
+) -> None:
+    server = serve(keep_alive(lambda conn, head: conn.send(ok())))
+    transport = AsyncHTTPTransport()
+    token = sniffio.current_async_library_cvar.set("curio")  # not asyncio: not ours
+    try:
+        with pytest.raises(Exception):  # noqa: B017 - httpcore has no backend for it
+            await transport.handle_async_request(httpx.Request("GET", server.url))
+    finally:
+        sniffio.current_async_library_cvar.reset(token)
+    assert isinstance(transport._foreign, httpx.AsyncHTTPTransport)
+    assert transport._pool.total == 0
+    await transport.aclose()
+
+
+# -- TLS ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+    """A self-signed certificate for localhost and 127.0.0.1 (made with the openssl CLI)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command is not installed")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = str(folder / "cert.pem"), str(folder / "key.pem")
+    command = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+    command += ["-keyout", key, "-out", cert, "-subj", "/CN=localhost"]
+    command += ["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"]
+    subprocess.run(command, check=True, capture_output=True)
+    return cert, key
+
+
+@pytest.fixture
+def tls_server(certificate: tuple[str, str]) -> Iterator[tuple[str, list[int]]]:
+    """An HTTPS keep-alive server answering ``hello`` to every request (``/big``: 1 MiB);
+    yields its URL and a list that counts the TLS connections it accepted."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*certificate)
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.05)
+    port = listener.getsockname()[1]
+    accepted: list[int] = []
+    stopping = threading.Event()
+    workers: list[threading.Thread] = []
+    big = bytes(range(256)) * (MiB // 256)
+
+    def serve_one(raw: socket.socket) -> None:
+        try:
+            with context.wrap_socket(raw, server_side=True) as conn:
+                accepted.append(1)
+                conn.settimeout(5)
+                pending = b""
+                while not stopping.is_set():
+                    while b"\r\n\r\n" not in pending:
+                        data = conn.recv(65536)
+                        if not data:
+                            return
+                        pending += data
+                    head, _, pending = pending.partition(b"\r\n\r\n")
+                    conn.sendall(ok(big) if b" /big " in head else ok())
+        except (OSError, ssl.SSLError):
+            return
+
+    def accept() -> None:
+        while not stopping.is_set():
+            try:
+                raw, _ = listener.accept()
+            except TimeoutError:
+                continue
+            raw.settimeout(5)
+            worker = threading.Thread(target=serve_one, args=(raw,))
+            workers.append(worker)
+            worker.start()
+
+    acceptor = threading.Thread(target=accept)
+    acceptor.start()
+    try:
+        yield f"https://localhost:{port}/", accepted
+    finally:
+        stopping.set()
+        acceptor.join(5)
+        listener.close()
+        for worker in workers:
+            worker.join(5)
+
+
+async def test_https_with_keep_alive(
+    tls_server: tuple[str, list[int]], certificate: tuple[str, str]
+) -> None:
+    url, accepted = tls_server
+    context = ssl.create_default_context(cafile=certificate[0])
+    async with httpx.AsyncClient(transport=AsyncHTTPTransport(verify=context)) as c:
+        assert [(await c.get(url)).content for _ in range(3)] == [b"hello"] * 3
+        big = await c.get(url + "big")
+        assert big.content == bytes(range(256)) * (MiB // 256)
+        async with c.stream("GET", url) as r:
+            stream = r.extensions["network_stream"]
+            assert isinstance(stream.get_extra_info("ssl_object"), ssl.SSLObject)
+            assert await r.aread() == b"hello"
+    assert len(accepted) == 1
+    async with AsyncHTTPTransport(verify=context) as transport:
+        assert (await axios_python.async_get(url, transport=transport)).data == b"hello"
+
+
+async def test_https_sni_hostname_extension(
+    tls_server: tuple[str, list[int]], certificate: tuple[str, str]
+) -> None:
+    url, _ = tls_server
+    context = ssl.create_default_context(cafile=certificate[0])
+    by_ip = url.replace("localhost", "127.0.0.1")
+    async with httpx.AsyncClient(transport=AsyncHTTPTransport(verify=context)) as c:
+        r = await c.get(by_ip, extensions={"sni_hostname": "localhost"})
+        assert r.content == b"hello"
+    async with httpx.AsyncClient(transport=AsyncHTTPTransport(verify=context)) as c:
+        with pytest.raises(httpx.ConnectError):
+            await c.get(by_ip, extensions={"sni_hostname": "example.com"})
+
+
+async def test_https_certificate_check_fails(tls_server: tuple[str, list[int]]) -> None:
+    url, _ = tls_server
+    async with httpx.AsyncClient(transport=AsyncHTTPTransport()) as c:
+        with pytest.raises(httpx.ConnectError):
+            await c.get(url)
+        assert pool_of(c) == (0, 0)
+    with pytest.raises(axios_python.ConnectError):
+        async with AsyncHTTPTransport() as transport:
+            await axios_python.async_get(url, transport=transport)
+
+
+async def test_socket_options_local_address_and_retries(
+    serve: Callable[[Handler], RawServer],
+) -> None:
+    server = serve(keep_alive(lambda conn, head: conn.send(ok())))
+    transport = AsyncHTTPTransport(
+        local_address="127.0.0.1",
+        socket_options=[(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)],
+        retries=2,
+    )
+    async with httpx.AsyncClient(transport=transport) as c:
+        async with c.stream("GET", server.url) as r:
+            sock = r.extensions["network_stream"].get_extra_info("socket")
+            assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) == 1
+            await r.aread()
+        assert r.content == b"hello"
+
+
+async def test_connect_retries_then_fails() -> None:
+    url = f"http://127.0.0.1:{free_port()}/"
+    async with httpx.AsyncClient(transport=AsyncHTTPTransport(retries=2)) as c:
+        with pytest.raises(httpx.ConnectError):
+            await c.get(url)
+
+
+async def test_network_stream_reaches_the_socket(
+    serve: Callable[[Handler], RawServer], client: httpx.AsyncClient
+) -> None:
+    server = serve(keep_alive(lambda conn, head: conn.send(ok())))
+    async with client.stream("GET", server.url) as r:
+        stream = r.extensions["network_stream"]
+        assert isinstance(stream.get_extra_info("socket"), socket.socket)
+        assert stream.get_extra_info("server_addr") == (server.host, server.port)
+        assert stream.get_extra_info("client_addr")[0] == "127.0.0.1"
+        assert stream.get_extra_info("ssl_object") is None
+        assert stream.get_extra_info("is_readable") is True  # the body is buffered
+        assert await r.aread() == b"hello"
+
+
+async def test_verify_none_means_the_default_context() -> None:
+    transport = AsyncHTTPTransport(verify=None)  # type: ignore[arg-type]
+    assert isinstance(transport._ssl_context, ssl.SSLContext)
+    await transport.aclose()
+
+
+# -- the sans-I/O pool ----------------------------------------------------------------------
+
+
+class FakeConn:
+    """A connection as the pool sees it (no socket: the pool does no I/O)."""
+
+    def __init__(self, key: Key, alive: bool = True) -> None:
+        self.key = key
+        self.idle_since = 0.0
+        self.alive = alive
+        self.closed = False
+
+    def is_alive(self) -> bool:
+        return self.alive
+
+    def close(self) -> None:
+        self.closed = True
+
+
+A: Key = ("http", "a", 80)
+B: Key = ("http", "b", 80)
+
+
+def test_pool_reserves_slots_up_to_the_limit() -> None:
+    pool: ConnectionPool[FakeConn] = ConnectionPool(httpx.Limits(max_connections=2))
+    assert pool.acquire(A) == (None, True)
+    assert pool.acquire(A) == (None, True)
+    assert pool.acquire(A) == (None, False)
+    pool.forget()
+    assert pool.acquire(A) == (None, True)
+    assert pool.total == 2
+
+
+def test_pool_reuses_live_idle_connections_and_drops_dead_ones() -> None:
+    pool: ConnectionPool[FakeConn] = ConnectionPool(httpx.Limits(max_connections=5))
+    first, second = FakeConn(A), FakeConn(A, alive=False)
+    for _ in (first, second):
+        assert pool.acquire(A) == (None, True)
+    pool.release(first)
+    pool.release(second)
+    assert pool.acquire(A) == (first, True)  # the dead one (most recent) was closed
+    assert second.closed
+    assert (pool.total, pool.idle) == (1, 0)
+    pool.discard(first)
+    assert first.closed and pool.total == 0
+
+
+def test_pool_evicts_the_oldest_idle_connection_when_full() -> None:
+    pool: ConnectionPool[FakeConn] = ConnectionPool(httpx.Limits(max_connections=2))
+    older, newer = FakeConn(B), FakeConn(B)
+    pool.acquire(B)
+    pool.acquire(B)
+    pool.release(older)
+    pool.release(newer)
+    assert pool.acquire(A) == (None, True)  # full: the oldest idle connection to B goes
+    assert older.closed and not newer.closed
+    assert (pool.total, pool.idle) == (2, 1)
+
+
+def test_pool_keepalive_limit_and_expiry() -> None:
+    limits = httpx.Limits(max_connections=5, max_keepalive_connections=1, keepalive_expiry=0)
+    pool: ConnectionPool[FakeConn] = ConnectionPool(limits)
+    one, two = FakeConn(A), FakeConn(A)
+    pool.acquire(A)
+    pool.acquire(A)
+    pool.release(one)
+    pool.release(two)
+    assert one.closed and (pool.total, pool.idle) == (1, 1)
+    time.sleep(0.001)
+    assert pool.acquire(A) == (None, True)  # two expired: closed, a new slot reserved
+    assert two.closed and pool.total == 1
+
+
+def test_pool_close() -> None:
+    pool: ConnectionPool[FakeConn] = ConnectionPool(httpx.Limits())
+    idle, busy = FakeConn(A), FakeConn(A)
+    pool.acquire(A)
+    pool.acquire(A)
+    pool.release(idle)
+    pool.close()
+    assert idle.closed and pool.closed
+    pool.release(busy)  # a response finished after close: its connection closes
+    assert busy.closed and pool.total == 0
+    with pytest.raises(RuntimeError):
+        pool.acquire(A)
