@@ -1,13 +1,15 @@
-"""axios_python against httpx, requests, aiohttp, a raw socket and axios-python 0.2.0, in one run.
+"""axios_python, on its own HTTP/1.1 transport and on httpx's, side by side with httpx,
+requests, aiohttp, a raw socket and axios-python 0.2.0, in one run.
 
     python benchmarks/bench.py [--repeat 5] [--json out.json] [--quick] [--skip ...]
+                               [--clients ...] [--no-charts]
 
 One local HTTP/1.1 keep-alive server runs in a separate process (``benchlib.Server``: raw
 sockets, one thread per connection, bodies cut from one shared 1 MiB buffer). Against it:
 
 (a) streaming one big body (``--size``, 1 GiB), chunk size 65536: MiB/s, sync and async, with
     a raw-socket ``recv_into`` loop (one preallocated buffer, a hand-written GET,
-    Content-Length framing) as the physical limit;
+    Content-Length framing) as the physical limit, and its asyncio twin;
 (b) small GETs on one reused client per library: requests/s, sync and async (awaited in
     sequence), with axios-python 0.2.0 in a side process when it is installed (``--with-020``);
 (c) peak RSS of fresh processes: streaming 1 MiB, streaming the big body, and a buffered GET
@@ -15,11 +17,17 @@ sockets, one thread per connection, bodies cut from one shared 1 MiB buffer). Ag
 (d) ``--streams`` (500) concurrent async streams of ``--stream-size`` (16 MiB) over one client,
     in a fresh process per sample: aggregate MiB/s and peak RSS.
 
+The axios_python contenders: ``axios_python.create()`` as shipped (its own transports,
+``axios_python.transports``: "own transport"), ``create(transport="httpx")`` (httpx's
+transport: what the axios layer costs over httpx), and, in (a) and (b), the transports alone
+under httpx: ``httpx.Client(transport=HTTPTransport())`` and
+``httpx.AsyncClient(transport=AsyncHTTPTransport())``.
+
 (a) and (b) alternate the clients round-robin in every repeat (the order rotates each repeat),
 (d) does the same with processes. Medians and ratios are printed, written as JSON with
 ``--json`` and drawn as PNG charts (matplotlib, into ``--charts``, ``docs/img`` by default).
-The exit status is 1 when axios_python misses one of its targets (streaming >= 0.97 and small
-GETs >= 0.95 of httpx's own figures, sync and async; not judged with ``--quick``), else 0.
+The exit status is 1 when a target in ``TARGETS`` is missed (the issue "A fast HTTP/1.1
+transport", and the axios layer's cost over httpx; not judged with ``--quick``), else 0.
 Needs ``pip install -e '.[bench]'`` (requests, aiohttp, matplotlib) besides axios_python.
 """
 
@@ -28,6 +36,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import inspect
 import json
 import os
 import re
@@ -38,6 +47,7 @@ import sys
 import tempfile
 import time
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,8 +81,6 @@ from benchlib import (
 HERE = os.path.dirname(os.path.abspath(__file__))
 CHUNK = 65536
 RAW_BUFFER = MiB
-TARGET_STREAM = 0.97
-TARGET_SMALL = 0.95
 TIMEOUT = 60.0
 WARM_GETS = 50
 SLOW_020 = 20  # 0.2.0 sync makes a client per GET: 1/20 of the GETs per sample
@@ -80,6 +88,7 @@ CACHE = os.path.join(os.path.expanduser("~"), ".cache", "axios-python-bench")
 DEFAULT_020 = os.path.join(CACHE, "axios-python-0.2.0")
 INSTALL_020 = f"pip install --target {DEFAULT_020} --no-deps axios-python==0.2.0"
 CHARTS = os.path.join(os.path.dirname(HERE), "docs", "img")
+QUICK_CHARTS = os.path.join(tempfile.gettempdir(), "axios-python-bench-quick")
 
 # (flag, full run, --quick): what --quick changes unless the flag is given
 SETTINGS = {
@@ -90,31 +99,48 @@ SETTINGS = {
     "streams": (500, 20),
     "stream_size": (16 * MiB, MiB),
     "concurrent_repeat": (3, 1),  # each sample: 8 GiB through a fresh process
-    "charts": (CHARTS, os.path.join(tempfile.gettempdir(), "axios-python-bench-quick")),
+    "charts": (CHARTS, QUICK_CHARTS),
 }
 
 
 # -- the clients ----------------------------------------------------------------------------
 
+LIBRARIES = (  # the attributes of Clients that make_client fills
+    "axios",  # axios_python.create(): its own transports
+    "axios_httpx",  # axios_python.create(transport="httpx")
+    "httpx_sync",
+    "httpx_own_sync",  # httpx.Client(transport=axios_python.transports.HTTPTransport())
+    "httpx_async",
+    "httpx_own_async",  # httpx.AsyncClient(transport=...AsyncHTTPTransport())
+    "requests",
+    "aiohttp",
+)
+ASYNC_LIBRARIES = ("axios", "axios_httpx", "httpx_async", "httpx_own_async")  # aclose()
+SYNC_LIBRARIES = ("axios", "axios_httpx", "httpx_sync", "httpx_own_sync", "requests", "old")
+
 
 @dataclass
 class Clients:
-    """One reused client per library; the async ones live on ``loop``; ``old`` drives
-    axios-python 0.2.0 in its own process."""
+    """One reused client per library (the names of ``LIBRARIES``); the async ones live on
+    ``loop``; ``old`` drives axios-python 0.2.0 in its own process."""
 
     loop: asyncio.AbstractEventLoop
     axios: Any = None
+    axios_httpx: Any = None
     httpx_sync: Any = None
+    httpx_own_sync: Any = None
     httpx_async: Any = None
+    httpx_own_async: Any = None
     requests: Any = None
     aiohttp: Any = None
     old: Any = None
 
-    LIBRARIES = ("axios", "httpx_sync", "httpx_async", "requests", "aiohttp")
-
     @classmethod
-    def open(cls, libraries: tuple[str, ...] = LIBRARIES, pool: int | None = None) -> Clients:
-        """The ``libraries`` wanted, with room for ``pool`` connections when given."""
+    def open(cls, libraries: tuple[str, ...] | None = None, pool: int | None = None) -> Clients:
+        """The ``libraries`` wanted (every one available by default), with room for ``pool``
+        connections when given."""
+        if libraries is None:
+            libraries = tuple(n for n in LIBRARIES if n != "httpx_own_async" or async_transport())
         loop = asyncio.new_event_loop()
         clients = cls(loop)
 
@@ -127,7 +153,8 @@ class Clients:
 
     def close(self) -> None:
         async def close_async() -> None:
-            for client in (self.axios, self.httpx_async):
+            for name in ASYNC_LIBRARIES:
+                client = getattr(self, name)
                 if client is not None:
                     await client.aclose()
             if self.aiohttp is not None:
@@ -136,25 +163,25 @@ class Clients:
         self.loop.run_until_complete(close_async())
         self.loop.run_until_complete(self.loop.shutdown_asyncgens())
         self.loop.close()
-        for client in (self.axios, self.httpx_sync, self.requests, self.old):
+        for name in SYNC_LIBRARIES:
+            client = getattr(self, name)
             if client is not None:
                 client.close()
 
 
+def async_transport() -> Any:
+    """``axios_python.transports.AsyncHTTPTransport``, or None when it cannot be imported."""
+    try:
+        from axios_python.transports import AsyncHTTPTransport
+    except ImportError:
+        return None
+    return AsyncHTTPTransport
+
+
 def make_client(name: str, pool: int | None) -> Any:
-    """One client of library ``name``; ``pool`` sets its connection limit (async ones only)."""
-    if name == "axios":
-        import axios_python
+    """One client of library ``name`` (see ``LIBRARIES``); ``pool`` sets its connection limit.
 
-        extra = {"limits": httpx_limits(pool)} if pool else {}
-        return axios_python.create(timeout=TIMEOUT, trust_env=False, **extra)
-    if name.startswith("httpx"):  # imported here only: a measured process loads one library
-        import httpx
-
-        if name == "httpx_sync":
-            return httpx.Client(timeout=TIMEOUT, trust_env=False)
-        extra = {"limits": httpx_limits(pool)} if pool else {}
-        return httpx.AsyncClient(timeout=TIMEOUT, trust_env=False, **extra)
+    Imports happen here only: a measured process loads the library it measures."""
     if name == "requests":
         import requests
 
@@ -166,62 +193,104 @@ def make_client(name: str, pool: int | None) -> Any:
 
         connector = aiohttp.TCPConnector(limit=pool or 100)
         return aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None), connector=connector)
+    import httpx
+
+    common: dict[str, Any] = {"timeout": TIMEOUT, "trust_env": False}
+    limits = {"limits": httpx.Limits(max_connections=pool, max_keepalive_connections=pool)}
+    limits = limits if pool else {}
+    if name in ("axios", "axios_httpx"):
+        import axios_python
+
+        choice = {"transport": "httpx"} if name == "axios_httpx" else {}
+        return axios_python.create(**common, **choice, **limits)
+    if name == "httpx_sync":
+        return httpx.Client(**common, **limits)
+    if name == "httpx_async":
+        return httpx.AsyncClient(**common, **limits)
+    if name == "httpx_own_sync":
+        from axios_python.transports import HTTPTransport
+
+        return httpx.Client(**common, transport=HTTPTransport(**limits))
+    if name == "httpx_own_async":
+        return httpx.AsyncClient(**common, transport=async_transport()(**limits))
     raise ValueError(f"unknown library {name!r}")
 
 
-def httpx_limits(pool: int) -> Any:
-    """Room for ``pool`` connections, all kept alive."""
-    import httpx
+def transports_in_use(clients: Clients) -> dict[str, str]:
+    """The transport class each axios_python instance's httpx clients really use (read from
+    its pools after they have served a request), keyed like the contenders: which transport
+    "own transport" means depends on the package (the async one may not be the default yet)
+    and on ``$AXIOS_PYTHON_TRANSPORT``."""
+    found: dict[str, str] = {}
+    for name in ("axios", "axios_httpx"):
+        api = getattr(clients, name)
+        if api is None:
+            continue
+        with contextlib.suppress(AttributeError):  # private attributes: best effort
+            pools = {
+                "sync": list(api._clients.values()),
+                "async": list(api._async_clients.get(clients.loop, {}).values()),
+            }
+            for kind, pool in pools.items():
+                kinds = sorted({qualified(type(client._transport)) for client in pool})
+                if kinds:
+                    found[f"{name}_{kind}"] = ", ".join(kinds)
+    return found
 
-    return httpx.Limits(max_connections=pool, max_keepalive_connections=pool)
+
+def qualified(cls: type) -> str:
+    module = cls.__module__
+    if module.startswith("axios_python.transports."):
+        module = "axios_python.transports"  # the public name
+    return f"{module}.{cls.__qualname__}"
 
 
-# -- (a) streaming: each returns the number of bytes received -------------------------------
+# -- what one client does: each returns the number of body bytes it received ---------------
 
 
-def stream_axios_sync(c: Clients, url: str) -> int:
+def axios_stream(api: Any, url: str) -> int:
     n = 0
-    with c.axios.get(url, stream=True) as r:
+    with api.get(url, stream=True) as r:
         for chunk in r.iter_bytes(CHUNK):
             n += len(chunk)
     return n
 
 
-async def stream_axios_async(c: Clients, url: str) -> int:
+async def axios_stream_async(api: Any, url: str) -> int:
     n = 0
-    async with c.axios.async_get(url, stream=True) as r:
+    async with api.async_get(url, stream=True) as r:
         async for chunk in r.aiter_bytes(CHUNK):
             n += len(chunk)
     return n
 
 
-def stream_httpx_sync(c: Clients, url: str) -> int:
+def httpx_stream(client: Any, url: str) -> int:
     n = 0
-    with c.httpx_sync.stream("GET", url) as r:
+    with client.stream("GET", url) as r:
         for chunk in r.iter_bytes(CHUNK):
             n += len(chunk)
     return n
 
 
-async def stream_httpx_async(c: Clients, url: str) -> int:
+async def httpx_stream_async(client: Any, url: str) -> int:
     n = 0
-    async with c.httpx_async.stream("GET", url) as r:
+    async with client.stream("GET", url) as r:
         async for chunk in r.aiter_bytes(CHUNK):
             n += len(chunk)
     return n
 
 
-def stream_requests(c: Clients, url: str) -> int:
+def requests_stream(session: Any, url: str) -> int:
     n = 0
-    with c.requests.get(url, stream=True) as r:
+    with session.get(url, stream=True) as r:
         for chunk in r.iter_content(CHUNK):
             n += len(chunk)
     return n
 
 
-async def stream_aiohttp(c: Clients, url: str) -> int:
+async def aiohttp_stream(session: Any, url: str) -> int:
     n = 0
-    async with c.aiohttp.get(url) as r:
+    async with session.get(url) as r:
         async for chunk in r.content.iter_chunked(CHUNK):
             n += len(chunk)
     return n
@@ -283,9 +352,6 @@ async def stream_raw_async(c: Clients, url: str) -> int:
     return raw.received
 
 
-# -- (b) small GETs: each does ``count`` buffered GETs and returns the body bytes it saw ----
-
-
 def body_bytes_of_gets(get: Any, url: str, count: int) -> int:
     """``count`` buffered GETs through ``get``; the body bytes seen (so no call is skipped)."""
     return sum(len(get(url).content) for _ in range(count))
@@ -295,30 +361,26 @@ async def body_bytes_of_async_gets(get: Any, url: str, count: int) -> int:
     return sum([len((await get(url)).content) for _ in range(count)])
 
 
-def gets_axios_sync(c: Clients, url: str, count: int) -> int:
-    return body_bytes_of_gets(c.axios.get, url, count)
+def axios_gets(api: Any, url: str, count: int) -> int:
+    return body_bytes_of_gets(api.get, url, count)
 
 
-async def gets_axios_async(c: Clients, url: str, count: int) -> int:
-    return await body_bytes_of_async_gets(c.axios.async_get, url, count)
+async def axios_gets_async(api: Any, url: str, count: int) -> int:
+    return await body_bytes_of_async_gets(api.async_get, url, count)
 
 
-def gets_httpx_sync(c: Clients, url: str, count: int) -> int:
-    return body_bytes_of_gets(c.httpx_sync.get, url, count)
+def client_gets(client: Any, url: str, count: int) -> int:
+    return body_bytes_of_gets(client.get, url, count)  # requests.Session.get alike
 
 
-async def gets_httpx_async(c: Clients, url: str, count: int) -> int:
-    return await body_bytes_of_async_gets(c.httpx_async.get, url, count)
+async def client_gets_async(client: Any, url: str, count: int) -> int:
+    return await body_bytes_of_async_gets(client.get, url, count)
 
 
-def gets_requests(c: Clients, url: str, count: int) -> int:
-    return body_bytes_of_gets(c.requests.get, url, count)
-
-
-async def gets_aiohttp(c: Clients, url: str, count: int) -> int:
+async def aiohttp_gets(session: Any, url: str, count: int) -> int:
     total = 0
     for _ in range(count):
-        async with c.aiohttp.get(url) as r:
+        async with session.get(url) as r:
             total += len(await r.read())
     return total
 
@@ -331,55 +393,108 @@ def gets_020_async(c: Clients, url: str, count: int) -> int:
     return int(c.old.gets("async", url, count))  # a plain function: the side process awaits
 
 
+def on(library: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn(client, *args)`` as a contender's ``run(clients, *args)``, for the client
+    ``clients.<library>`` (plain or ``async def``, as ``fn`` is)."""
+    if inspect.iscoroutinefunction(fn):
+
+        async def run_async(c: Any, *args: Any) -> int:
+            return int(await fn(getattr(c, library), *args))
+
+        return run_async
+
+    def run(c: Any, *args: Any) -> int:
+        return int(fn(getattr(c, library), *args))
+
+    return run
+
+
+# -- the contenders -------------------------------------------------------------------------
+
+# key: (library in Clients, or None; label; group). The same keys name the rows of every
+# section, so "axios_sync" is the same client in (a), (b), (c) and the targets.
+ROWS = {
+    "axios_sync": ("axios", "axios_python sync (own transport)", "sync"),
+    "axios_httpx_sync": ("axios_httpx", "axios_python sync (httpx transport)", "sync"),
+    "httpx_own_sync": ("httpx_own_sync", "httpx.Client + our HTTPTransport", "sync"),
+    "httpx_sync": ("httpx_sync", "httpx.Client", "sync"),
+    "requests": ("requests", "requests.Session", "sync"),
+    "raw_sync": (None, "raw socket recv_into loop", "sync"),
+    "axios020_sync": (None, "axios-python 0.2.0 sync get", "sync"),
+    "axios_async": ("axios", "axios_python async (own transport)", "async"),
+    "axios_httpx_async": ("axios_httpx", "axios_python async (httpx transport)", "async"),
+    "httpx_own_async": ("httpx_own_async", "httpx.AsyncClient + AsyncHTTPTransport", "async"),
+    "httpx_async": ("httpx_async", "httpx.AsyncClient", "async"),
+    "aiohttp": ("aiohttp", "aiohttp.ClientSession", "async"),
+    "raw_async": (None, "raw asyncio sock_recv_into loop", "async"),
+    "axios020_async": (None, "axios-python 0.2.0 async_get", "async"),
+}
+OURS = (  # the rows whose ratios over every other row of their group are kept
+    *("axios_sync", "axios_httpx_sync", "httpx_own_sync"),
+    *("axios_async", "axios_httpx_async", "httpx_own_async"),
+)
+RAW = {"sync": "raw_sync", "async": "raw_async"}  # (a): every row over its group's raw loop
+
+
+def row(key: str, fn: Callable[..., Any]) -> Contender:
+    library, label, kind = ROWS[key]
+    return Contender(key, label, kind, on(library, fn) if library else fn, library)
+
+
 STREAMING = (
-    Contender("axios_sync", "axios_python sync  iter_bytes", "sync", stream_axios_sync),
-    Contender("httpx_sync", "httpx.Client.stream iter_bytes", "sync", stream_httpx_sync),
-    Contender("requests", "requests iter_content", "sync", stream_requests),
-    Contender("raw_sync", "raw socket recv_into", "sync", stream_raw_sync),
-    Contender("axios_async", "axios_python async aiter_bytes", "async", stream_axios_async),
-    Contender("httpx_async", "httpx.AsyncClient aiter_bytes", "async", stream_httpx_async),
-    Contender("aiohttp", "aiohttp iter_chunked", "async", stream_aiohttp),
-    Contender("raw_async", "raw asyncio sock_recv_into", "async", stream_raw_async),
+    row("axios_sync", axios_stream),
+    row("axios_httpx_sync", axios_stream),
+    row("httpx_own_sync", httpx_stream),
+    row("httpx_sync", httpx_stream),
+    row("requests", requests_stream),
+    row("raw_sync", stream_raw_sync),
+    row("axios_async", axios_stream_async),
+    row("axios_httpx_async", axios_stream_async),
+    row("httpx_own_async", httpx_stream_async),
+    row("httpx_async", httpx_stream_async),
+    row("aiohttp", aiohttp_stream),
+    row("raw_async", stream_raw_async),
 )
 SMALL = (
-    Contender("axios_sync", "axios_python sync  api.get", "sync", gets_axios_sync),
-    Contender("httpx_sync", "httpx.Client.get", "sync", gets_httpx_sync),
-    Contender("requests", "requests.Session.get", "sync", gets_requests),
-    Contender("axios020_sync", "axios-python 0.2.0 api.get", "sync", gets_020_sync),
-    Contender("axios_async", "axios_python async api.async_get", "async", gets_axios_async),
-    Contender("httpx_async", "httpx.AsyncClient.get", "async", gets_httpx_async),
-    Contender("aiohttp", "aiohttp.ClientSession.get", "async", gets_aiohttp),
-    Contender("axios020_async", "axios-python 0.2.0 async_get", "async", gets_020_async),
+    row("axios_sync", axios_gets),
+    row("axios_httpx_sync", axios_gets),
+    row("httpx_own_sync", client_gets),
+    row("httpx_sync", client_gets),
+    row("requests", client_gets),
+    row("axios020_sync", gets_020_sync),
+    row("axios_async", axios_gets_async),
+    row("axios_httpx_async", axios_gets_async),
+    row("httpx_own_async", client_gets_async),
+    row("httpx_async", client_gets_async),
+    row("aiohttp", aiohttp_gets),
+    row("axios020_async", gets_020_async),
 )
-RAW = "raw_sync"  # every streaming figure is also given as a share of this one
-CLIENT_NAMES = {  # (c) and (d) do several things per client: rows are named by the client
-    "axios_sync": "axios_python (sync)",
-    "httpx_sync": "httpx.Client",
-    "requests": "requests.Session",
-    "axios_async": "axios_python (async)",
-    "httpx_async": "httpx.AsyncClient",
-    "aiohttp": "aiohttp.ClientSession",
-}
-RSS_CLIENTS = tuple(CLIENT_NAMES)
-CONCURRENT = ("axios_async", "httpx_async", "aiohttp")
-LIBRARY_OF = {
-    "axios_sync": "axios",
-    "axios_async": "axios",
-    "httpx_sync": "httpx_sync",
-    "httpx_async": "httpx_async",
-    "requests": "requests",
-    "aiohttp": "aiohttp",
-}
-TARGETS = (  # (section, axios key, other key, goal, name)
-    ("streaming", "axios_sync", "httpx_sync", TARGET_STREAM, "streaming sync  vs httpx.Client"),
-    ("streaming", "axios_async", "httpx_async", TARGET_STREAM, "streaming async vs AsyncClient"),
-    ("small_gets", "axios_sync", "httpx_sync", TARGET_SMALL, "small GETs sync  vs httpx.Client"),
-    ("small_gets", "axios_async", "httpx_async", TARGET_SMALL, "small GETs async vs AsyncClient"),
+RSS_CLIENTS = (  # (c): the library clients, both transports of axios_python
+    *("axios_sync", "axios_httpx_sync", "httpx_sync", "requests"),
+    *("axios_async", "axios_httpx_async", "httpx_async", "aiohttp"),
 )
+CONCURRENT = ("axios_async", "axios_httpx_async", "httpx_own_async", "httpx_async", "aiohttp")
+ALL_KEYS = tuple(ROWS)
 
 
 def contender(section: tuple[Contender, ...], key: str) -> Contender:
     return next(k for k in section if k.key == key)
+
+
+# The functions bench_pipeline.py, bench_transport_async.py and profile_paths.py reuse: each
+# reads the client it drives off its first argument (``c.axios``, ``c.httpx_async``...).
+stream_axios_sync = contender(STREAMING, "axios_sync").run
+stream_axios_async = contender(STREAMING, "axios_async").run
+stream_httpx_sync = contender(STREAMING, "httpx_sync").run
+stream_httpx_async = contender(STREAMING, "httpx_async").run
+stream_requests = contender(STREAMING, "requests").run
+stream_aiohttp = contender(STREAMING, "aiohttp").run
+gets_axios_sync = contender(SMALL, "axios_sync").run
+gets_axios_async = contender(SMALL, "axios_async").run
+gets_httpx_sync = contender(SMALL, "httpx_sync").run
+gets_httpx_async = contender(SMALL, "httpx_async").run
+gets_requests = contender(SMALL, "requests").run
+gets_aiohttp = contender(SMALL, "aiohttp").run
 
 
 def fan_out(one: Contender, copies: int) -> Contender:
@@ -388,7 +503,61 @@ def fan_out(one: Contender, copies: int) -> Contender:
     async def run(c: Clients, *args: Any) -> int:
         return sum(await asyncio.gather(*(one.run(c, *args) for _ in range(copies))))
 
-    return Contender(one.key, f"{copies} x {one.label}", one.kind, run)
+    return Contender(one.key, f"{copies} x {one.label}", one.kind, run, one.client)
+
+
+# -- the targets ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    """``mine`` over ``other`` (keys of ``ROWS``) in ``section`` must be >= ``goal`` (<= with
+    ``at_most``), judged on the ratio of the medians; ``table`` is the section's ratios to
+    read (``"rss_ratios"``: peak RSS in (d))."""
+
+    group: str
+    section: str
+    mine: str
+    other: str
+    goal: float
+    table: str = "ratios"
+    at_most: bool = False
+
+    @property
+    def ratio(self) -> str:
+        return f"{self.mine}/{self.other}"
+
+    @property
+    def name(self) -> str:
+        what = {"ratios": SECTION_NAMES[self.section], "rss_ratios": "concurrent peak RSS"}
+        return f"{what[self.table]}: {self.mine} / {self.other}"
+
+    def met(self, value: float) -> bool:
+        return value <= self.goal if self.at_most else value >= self.goal
+
+
+ISSUE = "transport"
+LAYER = "layer"
+TARGET_GROUPS = {
+    ISSUE: "issue 6, A fast HTTP/1.1 transport: axios_python on its own transport",
+    LAYER: "layer cost: axios_python on httpx's transport / httpx alone",
+}
+STREAM, GETS, MANY = "streaming", "small_gets", "concurrent"  # the result sections
+SECTION_NAMES = {STREAM: "streaming", GETS: "small GETs", MANY: "concurrent MiB/s"}
+TARGETS = (
+    Target(ISSUE, STREAM, "axios_sync", "raw_sync", 0.9),
+    Target(ISSUE, STREAM, "axios_sync", "requests", 1.0),
+    Target(ISSUE, STREAM, "axios_async", "raw_async", 0.8),
+    Target(ISSUE, STREAM, "axios_async", "httpx_async", 3.0),
+    Target(ISSUE, GETS, "axios_sync", "httpx_sync", 1.3),
+    Target(ISSUE, GETS, "axios_async", "aiohttp", 1.0),
+    Target(ISSUE, MANY, "axios_async", "httpx_async", 2.0),
+    Target(ISSUE, MANY, "axios_async", "httpx_async", 1.0, table="rss_ratios", at_most=True),
+    Target(LAYER, STREAM, "axios_httpx_sync", "httpx_sync", 0.97),
+    Target(LAYER, STREAM, "axios_httpx_async", "httpx_async", 0.97),
+    Target(LAYER, GETS, "axios_httpx_sync", "httpx_sync", 0.95),
+    Target(LAYER, GETS, "axios_httpx_async", "httpx_async", 0.95),
+)
 
 
 # -- axios-python 0.2.0, in a side process ---------------------------------------------------
@@ -486,13 +655,15 @@ def child(spec: dict[str, Any]) -> None:
     mode, streams = spec["mode"], spec.get("streams")
     one = contender(SMALL if mode == "buffered" else STREAMING, spec["client"])
     args = (spec["url"], 1) if mode == "buffered" else (spec["url"],)
-    library = LIBRARY_OF.get(one.key)
-    clients = Clients.open((library,) if library else (), pool=streams)
+    clients = Clients.open((one.client,) if one.client else (), pool=streams)
     try:
         seconds, received = timed(clients, fan_out(one, streams) if streams else one, *args)
+        transport = transports_in_use(clients).get(one.key)
     finally:
         clients.close()
-    print(json.dumps({"received": received, "seconds": seconds, **peak_rss()}))
+    print(
+        json.dumps({"received": received, "seconds": seconds, "transport": transport, **peak_rss()})
+    )
 
 
 def run_child(spec: dict[str, Any], expect: int) -> dict[str, Any]:
@@ -502,23 +673,34 @@ def run_child(spec: dict[str, Any], expect: int) -> dict[str, Any]:
     return data
 
 
-def median_rss(spec: dict[str, Any], expect: int, rounds: int) -> dict[str, float]:
+def median_rss(spec: dict[str, Any], expect: int, rounds: int) -> dict[str, Any]:
     """The median ru_maxrss and VmHWM of ``rounds`` fresh processes running ``spec``."""
     samples = [run_child(spec, expect) for _ in range(rounds)]
     return {
         "kib": statistics.median(d["ru_maxrss_kib"] for d in samples),
         "vm_hwm_kib": statistics.median(d["vm_hwm_kib"] or 0 for d in samples),
+        "transport": samples[0]["transport"],
     }
 
 
 # -- the sections ---------------------------------------------------------------------------
 
 
-def summarize(
-    series: dict[str, Series], contenders: tuple[Contender, ...], reference: str | None = None
-) -> dict[str, Any]:
-    """Per client: median, min, max, samples; per group (sync, async): the first client (an
-    axios_python one) against each other; with ``reference``: every median over its one."""
+def ratios_of(series: dict[str, Series], keys: list[str]) -> dict[str, dict[str, float]]:
+    """Each of our rows (``OURS``) of ``keys`` over every other row of ``keys``."""
+    return {
+        f"{mine}/{other}": paired_ratio(series[mine], series[other])
+        for mine in keys
+        if mine in OURS
+        for other in keys
+        if other != mine
+    }
+
+
+def summarize(series: dict[str, Series], contenders: tuple[Contender, ...]) -> dict[str, Any]:
+    """Per client: median, min, max, samples; per group (sync, async): each axios_python
+    client (and transport alone) over each other client; with raw loops: every median over
+    its group's."""
     out: dict[str, Any] = {
         k.key: {
             "label": k.label,
@@ -533,19 +715,24 @@ def summarize(
     }
     out["ratios"] = {}
     for kind in ("sync", "async"):
-        keys = [k.key for k in contenders if k.kind == kind]
-        for other in keys[1:]:
-            out["ratios"][f"{keys[0]}/{other}"] = paired_ratio(series[keys[0]], series[other])
-    if reference:
-        out["vs_raw"] = {k.key: series[k.key].median / series[reference].median for k in contenders}
+        out["ratios"].update(ratios_of(series, [k.key for k in contenders if k.kind == kind]))
+    raws = {k.kind: k.key for k in contenders if k.key == RAW[k.kind]}
+    if raws:
+        out["vs_raw"] = {
+            k.key: series[k.key].median / series[raws[k.kind]].median
+            for k in contenders
+            if k.kind in raws
+        }
     return out
 
 
-def section_stream(clients: Clients, server: Server, args: argparse.Namespace) -> dict[str, Any]:
+def section_stream(
+    clients: Clients, server: Server, args: argparse.Namespace, contenders: tuple[Contender, ...]
+) -> dict[str, Any]:
     print(f"(a) streaming {human(args.size)}: MiB/s per sample", flush=True)
     work = fixed_work((server.url(f"/bytes/{args.size}"),), args.size / MiB, args.size)
-    series = round_robin(clients, STREAMING, args.repeat, "MiB/s", work)
-    return summarize(series, STREAMING, reference=RAW)
+    series = round_robin(clients, contenders, args.repeat, "MiB/s", work)
+    return summarize(series, contenders)
 
 
 def section_small(
@@ -562,7 +749,7 @@ def section_small(
     return summarize(series, contenders)
 
 
-def section_rss(server: Server, args: argparse.Namespace) -> dict[str, Any]:
+def section_rss(server: Server, args: argparse.Namespace, keys: tuple[str, ...]) -> dict[str, Any]:
     """Per client: fresh processes streaming 1 MiB, streaming ``--size`` and buffering
     ``--buffered-size``; growth is each big figure over the 1 MiB one."""
     print("(c) peak RSS: one fresh process per figure", flush=True)
@@ -572,24 +759,28 @@ def section_rss(server: Server, args: argparse.Namespace) -> dict[str, Any]:
         "buffered": ("buffered", args.buffered_size),
     }
     rows: dict[str, Any] = {}
-    for key in RSS_CLIENTS:
-        row: dict[str, Any] = {"label": CLIENT_NAMES[key]}
+    for key in keys:
+        _, label, kind = ROWS[key]
+        row: dict[str, Any] = {"label": label, "kind": kind}
         for name, (mode, size) in runs.items():
             spec = {"mode": mode, "client": key, "url": server.url(f"/bytes/{size}")}
             figures = median_rss(spec, size, args.rss_rounds)
             row[f"{name}_kib"], row[f"{name}_vm_hwm_kib"] = figures["kib"], figures["vm_hwm_kib"]
+            row["transport"] = figures["transport"]
         row["stream_growth_kib"] = row["stream_kib"] - row["baseline_kib"]
         row["buffered_growth_kib"] = row["buffered_kib"] - row["baseline_kib"]
         rows[key] = row
         print(
-            f"  {row['label']:<34} 1 MiB {row['baseline_kib'] / KiB:6.1f}   stream "
+            f"  {label:<40} 1 MiB {row['baseline_kib'] / KiB:6.1f}   stream "
             f"{row['stream_kib'] / KiB:6.1f}   buffered {row['buffered_kib'] / KiB:6.1f} MiB",
             flush=True,
         )
     return rows
 
 
-def section_concurrent(server: Server, args: argparse.Namespace) -> dict[str, Any]:
+def section_concurrent(
+    server: Server, args: argparse.Namespace, keys: tuple[str, ...]
+) -> dict[str, Any]:
     """``--streams`` streams at once per fresh process, clients alternating round-robin."""
     repeat = args.concurrent_repeat
     total = args.streams * args.stream_size
@@ -599,11 +790,11 @@ def section_concurrent(server: Server, args: argparse.Namespace) -> dict[str, An
         flush=True,
     )
     url = server.url(f"/bytes/{args.stream_size}")
-    samples: dict[str, list[dict[str, Any]]] = {key: [] for key in CONCURRENT}
+    samples: dict[str, list[dict[str, Any]]] = {key: [] for key in keys}
     for index in range(repeat):
-        shift = index % len(CONCURRENT)
+        shift = index % len(keys)
         line = []
-        for key in CONCURRENT[shift:] + CONCURRENT[:shift]:
+        for key in keys[shift:] + keys[:shift]:
             spec = {"mode": "concurrent", "client": key, "url": url, "streams": args.streams}
             data = run_child(spec, total)
             data["mib_s"] = total / MiB / data["seconds"]
@@ -611,62 +802,86 @@ def section_concurrent(server: Server, args: argparse.Namespace) -> dict[str, An
             line.append(f"{key}={data['mib_s']:,.0f} MiB/s {data['ru_maxrss_kib'] / KiB:,.0f} MiB")
         print(f"  repeat {index + 1}/{repeat}: " + "  ".join(line), flush=True)
     out: dict[str, Any] = {}
+    rates, rss = {}, {}
     for key, rows in samples.items():
-        rates = [d["mib_s"] for d in rows]
+        _, label, kind = ROWS[key]
+        rates[key] = Series(label, "MiB/s", [d["mib_s"] for d in rows])
+        rss[key] = Series(label, "KiB", [d["ru_maxrss_kib"] for d in rows])
         out[key] = {
-            "label": CLIENT_NAMES[key],
-            "median": statistics.median(rates),
-            "min": min(rates),
-            "max": max(rates),
-            "samples": rates,
-            "rss_kib": statistics.median(d["ru_maxrss_kib"] for d in rows),
-            "rss_samples_kib": [d["ru_maxrss_kib"] for d in rows],
+            "label": label,
+            "kind": kind,
+            "median": rates[key].median,
+            "min": min(rates[key].samples),
+            "max": max(rates[key].samples),
+            "samples": rates[key].samples,
+            "rss_kib": rss[key].median,
+            "rss_samples_kib": rss[key].samples,
             "vm_hwm_kib": statistics.median(d["vm_hwm_kib"] or 0 for d in rows),
+            "transport": rows[0]["transport"],
         }
+    out["ratios"] = ratios_of(rates, list(keys))
+    out["rss_ratios"] = ratios_of(rss, list(keys))
     return out
 
 
-def judge_targets(results: dict[str, Any]) -> dict[str, Any]:
+def judge_targets(results: dict[str, Any], judged: bool) -> dict[str, Any]:
+    """Every target whose section and clients were run: its ratio and verdict."""
     targets = {}
-    for section, axios, other, goal, name in TARGETS:
-        if section in results:
-            ratio = results[section]["ratios"][f"{axios}/{other}"]
-            targets[name] = {
-                "ratio": ratio["of_medians"],
-                "paired": ratio["median_of_paired"],
-                "goal": goal,
-                "pass": ratio["of_medians"] >= goal,
-            }
+    for t in TARGETS:
+        ratio = results.get(t.section, {}).get(t.table, {}).get(t.ratio)
+        if ratio is None:
+            continue
+        targets[t.name] = {
+            "group": t.group,
+            "section": t.section,
+            "of": f"{t.table}[{t.ratio}]",
+            "ratio": ratio["of_medians"],
+            "paired": ratio["median_of_paired"],
+            "goal": t.goal,
+            "at_most": t.at_most,
+            "pass": t.met(ratio["of_medians"]),
+            "judged": judged,
+        }
     return targets
 
 
 # -- reporting ------------------------------------------------------------------------------
 
+OWN = {"sync": "axios_sync", "async": "axios_async"}  # the "own/this" column's numerator
+
+
+def grouped(section: dict[str, Any]) -> list[tuple[str, list[tuple[str, Any]]]]:
+    """The client rows of a section, sync ones then async ones."""
+    rows = [(k, v) for k, v in section.items() if isinstance(v, dict) and "kind" in v]
+    return [(kind, [(k, v) for k, v in rows if v["kind"] == kind]) for kind in ("sync", "async")]
+
+
+def own_over(section: dict[str, Any], kind: str, key: str, table: str = "ratios") -> str:
+    """The "own/this" cell: our own-transport client over ``key``, ratio of medians."""
+    ratio = section.get(table, {}).get(f"{OWN[kind]}/{key}")
+    return f"{ratio['of_medians']:>10.3f}" if ratio else " " * 10
+
 
 def throughput_table(title: str, name: str, results: dict[str, Any], decimals: int) -> list[str]:
-    """Median, min, max per client; axios_python over each (and over the raw loop, when the
-    section has one) and, where there is a target, the verdict."""
+    """Median, min, max per client, by group; its share of its group's raw loop (when the
+    section has one) and our own-transport client of the group over it."""
     section = results[name]
-    raw = "vs_raw" in section
+    raw = section.get("vs_raw", {})
     lines = [
         title,
-        f"  {'client':<34}{'median':>10}{'min':>10}{'max':>10}  axios/this"
-        + ("  this/raw" if raw else ""),
+        f"  {'client':<40}{'median':>10}{'min':>10}{'max':>10}"
+        + (f"{'this/raw':>10}" if raw else "")
+        + f"{'own/this':>10}",
     ]
-    goals = {other: goal for part, _, other, goal, _ in TARGETS if part == name}
-    for key, row in section.items():
-        if key in ("ratios", "vs_raw"):
-            continue
-        ratio = next((v for k, v in section["ratios"].items() if k.endswith(f"/{key}")), None)
-        cells = "".join(f"{row[f]:>10,.{decimals}f}" for f in ("median", "min", "max"))
-        cells += f"{ratio['of_medians']:>12.3f}" if ratio else " " * 12
-        if raw:
-            cells += f"{section['vs_raw'][key]:>10.3f}"
-        goal = goals.get(key)
-        if goal is not None and ratio is not None:
-            verdict = "PASS" if ratio["of_medians"] >= goal else "MISS"
-            cells += f"   target >= {goal:.2f}: {verdict}"
-        lines.append(f"  {row['label']:<34}{cells}".rstrip())
+    for kind, rows in grouped(section):
+        if rows:
+            lines.append(f"  {kind}")
+        for key, row in rows:
+            cells = "".join(f"{row[f]:>10,.{decimals}f}" for f in ("median", "min", "max"))
+            if raw:
+                cells += f"{raw[key]:>10.3f}" if key in raw else " " * 10
+            cells += own_over(section, kind, key)
+            lines.append(f"  {row['label']:<40}{cells}".rstrip())
     return lines
 
 
@@ -675,29 +890,50 @@ def rss_table(rows: dict[str, Any], params: dict[str, Any]) -> list[str]:
     lines = [
         f"(c) peak RSS (ru_maxrss, MiB) of a fresh process: streaming 1 MiB, streaming {big}, "
         f"buffered get() of {buffered}",
-        f"  {'client':<34}{'1 MiB':>8}{'stream':>9}{'growth':>9}{'buffered':>10}{'growth':>9}",
+        f"  {'client':<40}{'1 MiB':>8}{'stream':>9}{'growth':>9}{'buffered':>10}{'growth':>9}",
     ]
-    for row in rows.values():
-        figures = [row[f] / KiB for f in ("baseline_kib", "stream_kib")]
-        growth = [round(row[f"{f}_growth_kib"] / KiB, 1) + 0.0 for f in ("stream", "buffered")]
-        lines.append(
-            f"  {row['label']:<34}{figures[0]:>8.1f}{figures[1]:>9.1f}{growth[0]:>+9.1f}"
-            f"{row['buffered_kib'] / KiB:>10.1f}{growth[1]:>+9.1f}"
-        )
+    for kind, group in grouped(rows):
+        if group:
+            lines.append(f"  {kind}")
+        for _, row in group:
+            figures = [row[f] / KiB for f in ("baseline_kib", "stream_kib")]
+            growth = [round(row[f"{f}_growth_kib"] / KiB, 1) + 0.0 for f in ("stream", "buffered")]
+            lines.append(
+                f"  {row['label']:<40}{figures[0]:>8.1f}{figures[1]:>9.1f}{growth[0]:>+9.1f}"
+                f"{row['buffered_kib'] / KiB:>10.1f}{growth[1]:>+9.1f}"
+            )
     return lines
 
 
 def concurrent_table(rows: dict[str, Any], params: dict[str, Any]) -> list[str]:
     lines = [
         f"(d) {params['streams']} concurrent streams of {human(params['stream_size'])} over one "
-        "client: aggregate MiB/s, peak RSS",
-        f"  {'client':<34}{'median':>10}{'min':>10}{'max':>10}{'peak RSS':>12}  axios/this",
+        "client: aggregate MiB/s, peak RSS; own/this = axios_python (own transport) over this",
+        f"  {'client':<40}{'median':>10}{'min':>10}{'max':>10}{'peak RSS':>12}"
+        f"{'own/this':>10}{'RSS own/this':>14}",
     ]
-    axios = rows["axios_async"]
-    for key, row in rows.items():
-        ratio = f"{axios['median'] / row['median']:>11.3f}" if key != "axios_async" else ""
-        cells = "".join(f"{row[f]:>10,.1f}" for f in ("median", "min", "max"))
-        lines.append(f"  {row['label']:<34}{cells}{row['rss_kib'] / KiB:>8.1f} MiB{ratio}")
+    for _, group in grouped(rows):
+        for key, row in group:
+            cells = "".join(f"{row[f]:>10,.1f}" for f in ("median", "min", "max"))
+            cells += f"{row['rss_kib'] / KiB:>8.1f} MiB" + own_over(rows, "async", key)
+            cells += "    " + own_over(rows, "async", key, "rss_ratios")
+            lines.append(f"  {row['label']:<40}{cells}".rstrip())
+    return lines
+
+
+def targets_table(targets: dict[str, Any]) -> list[str]:
+    lines = ["targets: ratio of medians (median of the per-repeat ratios), goal, verdict"]
+    for group, title in TARGET_GROUPS.items():
+        mine = {name: t for name, t in targets.items() if t["group"] == group}
+        if mine:
+            lines.append(f"  {title}")
+        for name, t in mine.items():
+            verdict = ("PASS" if t["pass"] else "MISS") if t["judged"] else "not judged"
+            sign = "<=" if t["at_most"] else ">="
+            lines.append(
+                f"    {name:<48} {t['ratio']:7.3f} ({t['paired']:.3f})  goal {sign} "
+                f"{t['goal']:.2f}  {verdict}"
+            )
     return lines
 
 
@@ -707,29 +943,26 @@ def render(results: dict[str, Any]) -> list[str]:
     if "streaming" in results:
         title = (
             f"(a) streaming a {human(params['size'])} body, chunk_size={CHUNK}: MiB/s, higher is "
-            "better; this/raw = share of the raw socket loop"
+            "better; this/raw = share of the raw loop of its group (sync: socket, async: asyncio); "
+            "own/this = axios_python (own transport) over this"
         )
         lines += [*throughput_table(title, "streaming", results, 1), ""]
     if "small_gets" in results:
         title = (
             f"(b) {params['gets']} small GETs per sample ({len(SMALL_BODY)}-byte body), one "
-            "reused client: requests/s"
+            "reused client: requests/s; own/this as in (a)"
         )
         lines += [*throughput_table(title, "small_gets", results, 0), ""]
     if "peak_rss" in results:
         lines += [*rss_table(results["peak_rss"], params), ""]
     if "concurrent" in results:
         lines += [*concurrent_table(results["concurrent"], params), ""]
+    if results.get("transports"):
+        lines.append("transports in use (read from the axios_python instances after warm-up)")
+        lines += [f"  {key:<20} {name}" for key, name in results["transports"].items()]
+        lines.append("")
     if results.get("targets"):
-        lines.append(
-            "targets: axios_python / httpx, ratio of medians (median of per-repeat ratios)"
-        )
-        for name, t in results["targets"].items():
-            verdict = ("PASS" if t["pass"] else "MISS") if t.get("judged", True) else "not judged"
-            lines.append(
-                f"  {name:<36} {t['ratio']:6.3f} ({t['paired']:.3f})  goal >= {t['goal']:.2f}  "
-                f"{verdict}"
-            )
+        lines += [*targets_table(results["targets"]), ""]
     lines += [f"note: {note}" for note in results["notes"]]
     load = results["load_average"]
     lines.append(
@@ -744,8 +977,9 @@ def render(results: dict[str, Any]) -> list[str]:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        description="axios_python vs httpx, requests, aiohttp, a raw socket and axios-python "
-        "0.2.0: streaming, small GETs, peak RSS and concurrent streams, one local server."
+        description="axios_python (its own transport and httpx's) vs httpx, requests, aiohttp, "
+        "a raw socket and axios-python 0.2.0: streaming, small GETs, peak RSS and concurrent "
+        "streams, one local server."
     )
     add = parser.add_argument
     add("--size", type=parse_size, help="streamed body (1GiB; --quick 16MiB)")
@@ -761,11 +995,29 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add("--charts", metavar="DIR", help=f"where the PNG charts go ({os.path.relpath(CHARTS)})")
     add("--no-charts", action="store_true", help="draw no charts")
     add("--quick", action="store_true", help="small sizes, 1 repeat, for a smoke run (< 1 min)")
-    add("--skip", nargs="+", default=[], choices=["stream", "small", "rss", "concurrent"])
+    add(
+        "--skip",
+        nargs="+",
+        action="extend",
+        default=[],
+        choices=["stream", "small", "rss", "concurrent"],
+        help="sections to leave out",
+    )
+    add(
+        "--clients",
+        nargs="+",
+        action="extend",
+        choices=[*ALL_KEYS, "sync", "async"],
+        metavar="KEY",
+        help="only these contenders (keys as in the JSON, or 'sync' / 'async' for a group); "
+        "charts then go to a temp folder unless --charts is given",
+    )
     add("--no-pin", action="store_true", help="do not pin server and client to separate CPUs")
     add("--_worker020", action="store_true", help=argparse.SUPPRESS)
     add("--_child", metavar="SPEC", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.clients and args.charts is None:
+        args.charts = QUICK_CHARTS  # a partial run must not replace the charts of docs/img
     for name, (full, quick) in SETTINGS.items():
         if getattr(args, name) is None:
             setattr(args, name, quick if args.quick else full)
@@ -786,12 +1038,43 @@ def open_020(args: argparse.Namespace, notes: list[str]) -> Worker020 | None:
         return None
 
 
-def in_process_sections(server: Server, args: argparse.Namespace, results: dict[str, Any]) -> None:
+def wanted(args: argparse.Namespace, notes: list[str]) -> set[str]:
+    """The contender keys of this run: ``--clients`` (all by default), less the ones whose
+    client cannot be built here (each with a printed note)."""
+    keys = {k for k in ALL_KEYS if not args.clients or {k, ROWS[k][2]} & set(args.clients)}
+    if "httpx_own_async" in keys and async_transport() is None:
+        keys.discard("httpx_own_async")
+        note = (
+            "axios_python.transports.AsyncHTTPTransport is not importable: the "
+            "httpx.AsyncClient + AsyncHTTPTransport rows are skipped"
+        )
+        print(f"note: {note}", flush=True)
+        notes.append(note)
+    return keys
+
+
+def check_transports(found: dict[str, str], notes: list[str]) -> None:
+    """A note for each axios_python client that is not on the transport its label says."""
+    for key, name in found.items():
+        ours = name.startswith("axios_python.transports.")
+        if ours != (key in ("axios_sync", "axios_async")):
+            notes.append(
+                f"{ROWS[key][1]} ran on {name}: its rows (and the targets on them) measure "
+                "that transport (the package's default: axios_python/_transport_choice.py; "
+                "or $AXIOS_PYTHON_TRANSPORT is set)"
+            )
+
+
+def in_process_sections(
+    server: Server, args: argparse.Namespace, results: dict[str, Any], keys: set[str]
+) -> None:
     """(a) and (b): every client in this process (0.2.0 behind its pipe), warmed up first."""
-    clients = Clients.open()
+    streaming = tuple(k for k in STREAMING if k.key in keys)
+    small = tuple(k for k in SMALL if k.key in keys)
+    needed = {k.client for k in streaming + small if k.client}
+    clients = Clients.open(tuple(n for n in LIBRARIES if n in needed))
     try:
-        small = SMALL
-        if "small" not in args.skip:
+        if "small" not in args.skip and {"axios020_sync", "axios020_async"} & keys:
             clients.old = open_020(args, results["notes"])
             if clients.old is not None:
                 results["axios_020"] = clients.old.hello
@@ -801,14 +1084,16 @@ def in_process_sections(server: Server, args: argparse.Namespace, results: dict[
                     "httpx.AsyncClient (an SSL context, the CA bundle loaded) for every call"
                 )
         if clients.old is None:
-            small = tuple(k for k in SMALL if not k.key.startswith("axios020"))
-        for one in STREAMING:  # warm up: connections, imports, caches
+            small = tuple(k for k in small if not k.key.startswith("axios020"))
+        for one in streaming:  # warm up: connections, imports, caches
             timed(clients, one, server.url(f"/bytes/{MiB}"))
         for one in small:
             timed(clients, one, server.url("/small"), WARM_GETS)
-        if "stream" not in args.skip:
-            results["streaming"] = section_stream(clients, server, args)
-        if "small" not in args.skip:
+        results["transports"] = transports_in_use(clients)
+        check_transports(results["transports"], results["notes"])
+        if "stream" not in args.skip and streaming:
+            results["streaming"] = section_stream(clients, server, args, streaming)
+        if "small" not in args.skip and small:
             results["small_gets"] = section_small(clients, server, args, small)
     finally:
         clients.close()
@@ -826,7 +1111,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if "sniffio" not in results["versions"]:
         results["notes"].append(
             "sniffio is not installed: httpcore's async path retries `import sniffio` (~50 us "
-            "each) several times a request, slowing httpx.AsyncClient and axios_python async alike"
+            "each) several times a request, slowing every async client on httpx's transport"
         )
     print_header(results)
     print(
@@ -834,24 +1119,27 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         + ", ".join(f"{k} {human(v) if 'size' in k else v}" for k, v in params.items())
         + (", client and server pinned to separate CPUs" if server_cpu is not None else "")
     )
+    keys = wanted(args, results["notes"])
+    results["params"]["clients"] = [k for k in ALL_KEYS if k in keys]
     server = Server(server_cpu)
     try:
         if not {"stream", "small"} <= set(args.skip):
-            in_process_sections(server, args, results)
-        if "rss" not in args.skip:
-            results["peak_rss"] = section_rss(server, args)
-        if "concurrent" not in args.skip:
-            results["concurrent"] = section_concurrent(server, args)
+            in_process_sections(server, args, results, keys)
+        rss = tuple(k for k in RSS_CLIENTS if k in keys)
+        if "rss" not in args.skip and rss:
+            results["peak_rss"] = section_rss(server, args, rss)
+        concurrent = tuple(k for k in CONCURRENT if k in keys)
+        if "concurrent" not in args.skip and concurrent:
+            results["concurrent"] = section_concurrent(server, args, concurrent)
             results["notes"].append(
-                "(d) pools: axios_python create(limits=httpx.Limits(max_connections="
-                f"{args.streams})) and httpx.AsyncClient the same limits, aiohttp "
+                f"(d) pools: limits=httpx.Limits(max_connections={args.streams}, "
+                f"max_keepalive_connections={args.streams}) for axios_python create() (both "
+                "transports), httpx.AsyncClient and AsyncHTTPTransport(limits=...), aiohttp "
                 f"TCPConnector(limit={args.streams})"
             )
     finally:
         server.close()
-    results["targets"] = judge_targets(results)
-    for target in results["targets"].values():
-        target["judged"] = not args.quick
+    results["targets"] = judge_targets(results, judged=not args.quick)
     finish_run(results, started)
     return results
 
@@ -869,8 +1157,8 @@ def draw(results: dict[str, Any], args: argparse.Namespace) -> None:
         print(f"chart written to {path}")
 
 
-def main() -> int:
-    args = parse_args()
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
     if args._worker020:
         worker_020()
         return 0

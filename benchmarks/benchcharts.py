@@ -21,9 +21,13 @@ from benchlib import KiB, human
 WIDTH_INCHES = 8.0  # with DPI 150: 1200 px, text still readable scaled down to 800 px
 DPI = 150
 BAR_INCHES = 0.42
-COLORS = (  # (key prefix, colour): axios_python stands out, the rest by library
+KINDS = ("sync", "async")
+NOTE_SHARE_PER_CHAR = 0.016  # share of a plot's width one character of a bar note takes
+COLORS = (  # (key prefix, colour), first match: our transport in blues, httpx's in oranges
     ("axios020", "#93c5fd"),
-    ("axios", "#1d4ed8"),
+    ("axios_httpx", "#ea580c"),  # axios_python on httpx's transport
+    ("axios", "#1d4ed8"),  # axios_python on its own transport
+    ("httpx_own", "#60a5fa"),  # httpx with our transport
     ("httpx", "#f59e0b"),
     ("requests", "#10b981"),
     ("aiohttp", "#8b5cf6"),
@@ -64,8 +68,18 @@ def subtitle(results: dict[str, Any]) -> str:
     )
 
 
+def transports_note(results: dict[str, Any]) -> str:
+    """A second footer line when an "own transport" client ran on httpx's transport."""
+    found = results.get("transports") or {}
+    odd = [
+        k for k in ("axios_sync", "axios_async") if k in found and "axios_python" not in found[k]
+    ]
+    return "".join(f"\n{k} ran on {found[k]}, not on axios_python's transport" for k in odd)
+
+
 def draw(path: str, title: str, results: dict[str, Any], panels: list[Panel], foot: str) -> str:
     """Stack ``panels`` of horizontal bars in one figure, titled, with the run's subtitle."""
+    foot += transports_note(results)
     heights = [len(p.bars) * BAR_INCHES + 0.9 for p in panels]
     fig, axes = plt.subplots(
         len(panels),
@@ -81,7 +95,8 @@ def draw(path: str, title: str, results: dict[str, Any], panels: list[Panel], fo
         ax.set_yticks(list(y), [label(b.label) for b in bars], fontsize=9)
         ax.invert_yaxis()
         top = max((b.value for b in bars), default=1) or 1
-        ax.set_xlim(0, top * 1.38)
+        longest = max((len(b.note) for b in bars), default=0)  # room for the bar-end notes
+        ax.set_xlim(0, top / max(0.4, 1 - NOTE_SHARE_PER_CHAR * longest))
         for index, bar in enumerate(bars):
             ax.text(bar.value + top * 0.01, index, bar.note, va="center", fontsize=8.5)
         ax.set_title(panel.title, fontsize=10.5, loc="left")
@@ -94,7 +109,8 @@ def draw(path: str, title: str, results: dict[str, Any], panels: list[Panel], fo
     fig.suptitle(title, fontsize=12.5, fontweight="bold", x=0.01, ha="left")
     fig.text(0.01, 0.955 - 0.25 / fig.get_figheight(), subtitle(results), fontsize=8, ha="left")
     fig.text(0.01, 0.01, foot, fontsize=7.5, ha="left", color="#4b5563")
-    fig.tight_layout(rect=(0, 0.03, 1, 0.93))
+    extra = foot.count("\n") * 0.14 / fig.get_figheight()  # room for more footer lines
+    fig.tight_layout(rect=(0, 0.03 + extra, 1, 0.93))
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
     return path
@@ -103,7 +119,7 @@ def draw(path: str, title: str, results: dict[str, Any], panels: list[Panel], fo
 def rate_panels(section: dict[str, Any], unit: str, what: str) -> list[Panel]:
     """The sync and the async clients of a throughput section, one panel each."""
     panels = []
-    for kind in ("sync", "async"):
+    for kind in KINDS:
         bars = []
         for key, row in section.items():
             if not isinstance(row, dict) or row.get("kind") != kind:
@@ -123,7 +139,7 @@ def rate_chart(results: dict[str, Any], folder: str, section: str) -> str:
         size = human(p["size"])
         name, unit, what = "bench-stream.png", "MiB/s", f"one {size} GET, counted chunk by chunk"
         title = f"Streaming a {size} body over loopback, chunk 64 KiB"
-        extra = "raw = bare socket recv_into into one buffer (the physical limit)"
+        extra = "raw = bare socket recv_into / asyncio sock_recv_into (the physical limit)"
     else:
         name, unit, what = "bench-small.png", "req/s", f"{p['gets']} GETs in sequence per sample"
         title = "Small GETs (13-byte body) on one reused client"
@@ -140,40 +156,60 @@ def rate_chart(results: dict[str, Any], folder: str, section: str) -> str:
 def bars(
     rows: dict[str, Any], value: Callable[[Any], float], note: Callable[[Any], str]
 ) -> list[Bar]:
-    """One bar per client row (``rows`` keyed by client), its length and its note."""
-    return [Bar(row["label"], value(row), key, note(row)) for key, row in rows.items()]
+    """One bar per client row (``rows`` keyed by client; other entries, such as the ratios,
+    have no label and are passed over), its length and its note."""
+    return [
+        Bar(row["label"], value(row), key, note(row))
+        for key, row in rows.items()
+        if isinstance(row, dict) and "label" in row
+    ]
+
+
+def by_kind(rows: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The client rows of a section, split into sync and async (those that have any)."""
+    groups = {kind: {k: r for k, r in rows.items() if r.get("kind") == kind} for kind in KINDS}
+    return {kind: group for kind, group in groups.items() if group}
 
 
 def rss_chart(results: dict[str, Any], folder: str) -> str:
     p = results["params"]
-    rows = results["peak_rss"]
     big, buffered = human(p["size"]), human(p["buffered_size"])
-    stream = bars(
-        rows,
-        lambda r: r["stream_kib"] / KiB,
-        lambda r: f"{r['stream_kib'] / KiB:.1f} MiB (1 MiB body: {r['baseline_kib'] / KiB:.1f})",
-    )
-    whole = bars(
-        rows,
-        lambda r: r["buffered_kib"] / KiB,
-        lambda r: f"{r['buffered_kib'] / KiB:,.0f} MiB (+{r['buffered_growth_kib'] / KiB:,.0f})",
-    )
+    panels = []
+    for kind, rows in by_kind(results["peak_rss"]).items():
+        stream = bars(
+            rows,
+            lambda r: r["stream_kib"] / KiB,
+            lambda r: (
+                f"{r['stream_kib'] / KiB:.1f} MiB (1 MiB body: {r['baseline_kib'] / KiB:.1f})"
+            ),
+        )
+        panels.append(
+            Panel(
+                f"{kind}: streaming {big}, flat whatever the size",
+                "MiB, ru_maxrss (lower is better)",
+                stream,
+            )
+        )
+    for kind, rows in by_kind(results["peak_rss"]).items():
+        whole = bars(
+            rows,
+            lambda r: r["buffered_kib"] / KiB,
+            lambda r: (
+                f"{r['buffered_kib'] / KiB:,.0f} MiB (+{r['buffered_growth_kib'] / KiB:,.0f})"
+            ),
+        )
+        panels.append(
+            Panel(
+                f"{kind}: buffered get() of {buffered}, the body in memory plus copies",
+                "MiB, ru_maxrss (reference: what buffering costs)",
+                whole,
+            )
+        )
     return draw(
         os.path.join(folder, "bench-rss.png"),
         "Peak memory (RSS) of a fresh process per figure",
         results,
-        [
-            Panel(
-                f"streaming {big}: flat, whatever the size",
-                "MiB, ru_maxrss (lower is better)",
-                stream,
-            ),
-            Panel(
-                f"buffered get() of {buffered}: the body in memory, plus copies",
-                "MiB, ru_maxrss (reference: what buffering costs)",
-                whole,
-            ),
-        ],
+        panels,
         "each figure: the median of fresh processes started through /bin/sh; "
         "(+N) = growth over the same client streaming 1 MiB",
     )

@@ -162,12 +162,14 @@ def stop(proc: subprocess.Popen[str], seconds: float = 10) -> None:
 class Contender:
     """One client doing one thing. ``kind`` ("sync" or "async") is the group it is compared
     within; ``run(clients, *args)`` (a plain or an ``async def`` function) returns the bytes
-    it received, so a sample that skipped work shows."""
+    it received, so a sample that skipped work shows. ``client`` names the attribute of
+    ``clients`` it uses (a fresh process opens only that one); None when it needs none."""
 
     key: str
     label: str
     kind: str
     run: Callable[..., Any]
+    client: str | None = None
 
 
 def timed(c: Any, contender: Contender, *args: Any) -> tuple[float, int]:
