@@ -487,13 +487,24 @@ class Response:
             self.close()
             self._raise_as_ours(exc)
 
-    def _iter_decoded(self, api: str) -> Iterator[bytes]:
+    def _ask_for_pieces(self, pipeline: _BodyPipeline, piece_size: int | None) -> None:
+        """Tell our own transport's body stream the size the body will be re-cut into, when
+        its bytes pass through unchanged: it then hands over pieces of exactly that size,
+        which the chunker passes on without copying them (``transports._sync``)."""
+        if piece_size is None or not pipeline.is_passthrough:
+            return
+        stream: Any = getattr(self._raw.stream, "_stream", None)  # httpx wraps the transport's
+        if hasattr(stream, "piece_size"):
+            stream.piece_size = piece_size
+
+    def _iter_decoded(self, api: str, piece_size: int | None = None) -> Iterator[bytes]:
         """Decoded body pieces off the wire; the hot loop of every sync read.
 
         It reads httpx's response stream directly (httpx's ``iter_raw`` would add a chunker
         and a context manager per chunk) and maps errors with a plain try, not ``_guard``.
         """
         pipeline = self._start_stream(api)
+        self._ask_for_pieces(pipeline, piece_size)
         try:
             self._arm(arm_sync)
             self._raw.is_stream_consumed = True
@@ -534,14 +545,14 @@ class Response:
     def iter_raw(self, chunk_size: int | None = None) -> Iterator[bytes]:
         """The bytes as they came off the wire, still compressed if the server compressed them."""
         check_chunk_size(chunk_size)
-        return self._chunked(self._iter_decoded("iter_raw"), chunk_size)
+        return self._chunked(self._iter_decoded("iter_raw", chunk_size), chunk_size)
 
     def iter_bytes(self, chunk_size: int | None = None) -> Iterator[bytes]:
         """Decoded bytes; with ``chunk_size`` every chunk but the last is exactly that long."""
         check_chunk_size(chunk_size)
         if self._content is not None:
             return self._from_memory(chunk_size)
-        return self._chunked(self._iter_decoded("iter_bytes"), chunk_size)
+        return self._chunked(self._iter_decoded("iter_bytes", chunk_size), chunk_size)
 
     @staticmethod
     def _chunked(source: Iterator[bytes], chunk_size: int | None) -> Iterator[bytes]:
@@ -699,9 +710,10 @@ class Response:
             await self.aclose()
             self._raise_as_ours(exc)
 
-    async def _aiter_decoded(self, api: str) -> AsyncIterator[bytes]:
+    async def _aiter_decoded(self, api: str, piece_size: int | None = None) -> AsyncIterator[bytes]:
         """The async twin of ``_iter_decoded``."""
         pipeline = self._start_stream(api)
+        self._ask_for_pieces(pipeline, piece_size)
         try:
             self._raw.is_stream_consumed = True
             wire = aiter(cast("AsyncIterable[bytes]", self._raw.stream))
@@ -756,14 +768,14 @@ class Response:
     def aiter_raw(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
         """The async twin of ``iter_raw``."""
         check_chunk_size(chunk_size)
-        return self._achunked(self._aiter_decoded("aiter_raw"), chunk_size)
+        return self._achunked(self._aiter_decoded("aiter_raw", chunk_size), chunk_size)
 
     def aiter_bytes(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
         """The async twin of ``iter_bytes``."""
         check_chunk_size(chunk_size)
         if self._content is not None:
             return self._amemory(chunk_size)
-        return self._achunked(self._aiter_decoded("aiter_bytes"), chunk_size)
+        return self._achunked(self._aiter_decoded("aiter_bytes", chunk_size), chunk_size)
 
     async def aiter_text(self, chunk_size: int | None = None) -> AsyncIterator[str]:
         """The async twin of ``iter_text``."""
@@ -827,8 +839,13 @@ class Response:
             return
         # Shielded: a task cancelled while the close is under way (a web framework's handler
         # whose client hung up) must still finish it, or the connection stays checked out of
-        # the pool for good and its socket open.
-        await run_to_completion(self._raw.aclose())
+        # the pool for good and its socket open. Our own transport's close never waits, so
+        # no cancellation can land in it: awaited in place, without the task a shield needs.
+        inner = getattr(self._raw.stream, "_stream", None)  # httpx wraps the transport's
+        if getattr(inner, "closes_without_waiting", False):
+            await self._raw.aclose()
+        else:
+            await run_to_completion(self._raw.aclose())
 
     async def __aenter__(self) -> Response:
         return self

@@ -16,19 +16,24 @@ import os
 import shutil
 import socket
 import ssl
+import struct
 import subprocess
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
 
+import httpcore
 import httpx
 import pytest
+import respx
 import sniffio
 from pytest_httpserver import HTTPServer
 from rawserver import Connection, Handler, RawServer, chunked, keep_alive, response_head, servers
 
 import axios_python
 from axios_python.transports import AsyncHTTPTransport
+from axios_python.transports._async import _Connection
 from axios_python.transports._pool import ConnectionPool, Key
 
 pytestmark = pytest.mark.one_transport
@@ -828,7 +833,7 @@ async def test_other_async_libraries_are_delegated(
             await transport.handle_async_request(httpx.Request("GET", server.url))
     finally:
         sniffio.current_async_library_cvar.reset(token)
-    assert isinstance(transport._foreign, httpx.AsyncHTTPTransport)
+    assert isinstance(transport._delegate, httpx.AsyncHTTPTransport)
     assert transport._pool.total == 0
     await transport.aclose()
 
@@ -989,6 +994,314 @@ async def test_verify_none_means_the_default_context() -> None:
     transport = AsyncHTTPTransport(verify=None)  # type: ignore[arg-type]
     assert isinstance(transport._ssl_context, ssl.SSLContext)
     await transport.aclose()
+
+
+# -- Expect: 100-continue -------------------------------------------------------------------
+
+
+def read_exactly(conn: Connection, size: int) -> bytes:
+    while len(conn._buffer) < size:
+        data = conn._recv()
+        if not data:
+            break
+        conn._buffer += data
+    body, conn._buffer = conn._buffer[:size], conn._buffer[size:]
+    return body
+
+
+async def test_expect_continue_sends_the_body_after_100(
+    serve: Callable[[Handler], RawServer], client: httpx.AsyncClient
+) -> None:
+    seen: list[bytes] = []
+
+    def handler(conn: Connection) -> None:
+        conn.read_head()
+        time.sleep(0.2)
+        seen.append(bytes(conn._buffer))  # nothing of the body may have come yet
+        conn.send(b"HTTP/1.1 100 Continue\r\n\r\n")
+        seen.append(read_exactly(conn, 5))
+        conn.send(ok(b"done"))
+
+    server = serve(handler)
+    r = await client.post(server.url, content=b"12345", headers={"Expect": "100-continue"})
+    assert (r.status_code, r.content) == (200, b"done")
+    assert seen == [b"", b"12345"]
+
+
+async def test_expect_continue_final_answer_keeps_the_body(
+    serve: Callable[[Handler], RawServer], client: httpx.AsyncClient
+) -> None:
+    received: list[bytes] = []
+    finished = threading.Event()
+
+    def handler(conn: Connection) -> None:
+        conn.read_head()
+        conn.send(response_head(417, {"Content-Length": "0"}, "Expectation Failed"))
+        conn.stall(0.5)
+        received.append(bytes(conn._buffer))
+        finished.set()
+
+    server = serve(handler)
+
+    async def body() -> AsyncIterator[bytes]:
+        yield b"x" * 1000
+
+    r = await client.post(server.url, content=body(), headers={"Expect": "100-continue"})
+    assert r.status_code == 417
+    assert pool_of(client) == (0, 0)  # the body was never sent: the connection closed
+    assert await eventually(finished)
+    assert received == [b""]
+
+
+async def test_expect_continue_without_answer_sends_after_a_wait(
+    serve: Callable[[Handler], RawServer], client: httpx.AsyncClient
+) -> None:
+    def respond(conn: Connection, head: bytes) -> None:
+        read_exactly(conn, 3)
+        conn.send(ok(b"late"))
+
+    server = serve(keep_alive(respond))
+    started = time.monotonic()
+    r = await client.post(server.url, content=b"abc", headers={"Expect": "100-continue"})
+    waited = time.monotonic() - started
+    assert r.content == b"late"
+    assert 0.9 < waited < 3
+    assert pool_of(client) == (1, 1)  # a normal exchange: the connection is kept
+
+
+async def test_expect_continue_wait_is_capped_by_the_read_timeout(
+    serve: Callable[[Handler], RawServer],
+) -> None:
+    def respond(conn: Connection, head: bytes) -> None:
+        read_exactly(conn, 3)
+        conn.send(ok(b"soon"))
+
+    server = serve(keep_alive(respond))
+    async with httpx.AsyncClient(transport=AsyncHTTPTransport(), timeout=0.2) as client:
+        started = time.monotonic()
+        r = await client.post(server.url, content=b"abc", headers={"Expect": "100-continue"})
+        assert r.content == b"soon" and time.monotonic() - started < 0.8
+
+
+# -- protocol upgrades ------------------------------------------------------------------------
+
+
+async def test_upgrade_hands_the_connection_to_the_caller(
+    serve: Callable[[Handler], RawServer], client: httpx.AsyncClient
+) -> None:
+    def handler(conn: Connection) -> None:
+        conn.read_head()
+        head = response_head(101, {"Upgrade": "echo", "Connection": "Upgrade"}, "Switching")
+        conn.send(head + b"hi!")  # the new protocol's first bytes come with the head
+        while True:
+            data = conn._recv()
+            if not data:
+                return
+            conn.send(data.upper())
+
+    server = serve(handler)
+    upgrade = {"Upgrade": "echo", "Connection": "Upgrade"}
+    async with client.stream("GET", server.url, headers=upgrade) as r:
+        assert r.status_code == 101
+        stream = r.extensions["network_stream"]
+        assert await stream.read(1024) == b"hi!"
+        await stream.write(b"ping")
+        assert await stream.read(1024, timeout=5) == b"PING"
+        await stream.write(b"x" * (4 * MiB))  # more than the transport buffers: drained
+        echoed = b""
+        while len(echoed) < 4 * MiB:
+            echoed += await stream.read(MiB, timeout=5)
+        assert echoed == b"X" * (4 * MiB)
+        with pytest.raises(httpcore.ReadTimeout):
+            await stream.read(10, timeout=0.05)
+        assert pool_of(client) == (1, 0)  # still the caller's
+        await stream.aclose()
+        await stream.aclose()  # idempotent
+        assert pool_of(client) == (0, 0)
+        with pytest.raises(httpcore.ReadError):
+            await stream.read(10)
+        with pytest.raises(httpcore.WriteError):
+            await stream.write(b"late")
+
+
+async def test_upgraded_stream_sees_the_server_close(
+    serve: Callable[[Handler], RawServer], client: httpx.AsyncClient
+) -> None:
+    def handler(conn: Connection) -> None:
+        conn.read_head()
+        conn.send(response_head(101, {"Upgrade": "x", "Connection": "Upgrade"}) + b"bye")
+
+    server = serve(handler)
+    async with client.stream("GET", server.url, headers={"Upgrade": "x"}) as r:
+        stream = r.extensions["network_stream"]
+        assert await stream.read(1024, timeout=5) == b"bye"
+        assert await stream.read(1024, timeout=5) == b""  # EOF, as httpcore reports it
+        await stream.aclose()
+    assert pool_of(client) == (0, 0)
+
+
+async def test_network_stream_info_after_close_is_none(
+    serve: Callable[[Handler], RawServer], client: httpx.AsyncClient
+) -> None:
+    server = serve(keep_alive(lambda conn, head: conn.send(ok())))
+    async with client.stream("GET", server.url, headers={"Connection": "close"}) as r:
+        await r.aread()
+        stream = r.extensions["network_stream"]
+    await asyncio.sleep(0.01)  # the loop closes the socket
+    assert stream.get_extra_info("client_addr") is None
+    assert stream.get_extra_info("server_addr") is None
+    assert stream.get_extra_info("ssl_object") is None
+    assert stream.get_extra_info("is_readable") is True  # as httpcore: a closed socket is
+
+
+# -- the trace extension ----------------------------------------------------------------------
+
+
+async def traced_events(
+    transport: httpx.AsyncBaseTransport, url: str
+) -> list[tuple[str, dict[str, Any]]]:
+    events: list[tuple[str, dict[str, Any]]] = []
+
+    async def trace(name: str, info: dict[str, Any]) -> None:
+        if name == "connection.connect_tcp.complete":  # read while the socket is open
+            info = {"server_addr": info["return_value"].get_extra_info("server_addr")}
+        events.append((name, info))
+
+    async with httpx.AsyncClient(transport=transport, timeout=5) as client:
+        r = await client.post(url, content=b"abc", extensions={"trace": trace})
+        assert r.content == b"hello"
+    return events
+
+
+async def test_trace_reports_httpcores_phases(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/t").respond_with_data(b"hello")
+    ours = await traced_events(AsyncHTTPTransport(), httpserver.url_for("/t"))
+    theirs = await traced_events(httpx.AsyncHTTPTransport(), httpserver.url_for("/t"))
+    assert [name for name, _ in ours] == [name for name, _ in theirs]
+    info = dict(ours)
+    assert info["connection.connect_tcp.complete"]["server_addr"][1] == httpserver.port
+    version, status, reason, headers = info["http11.receive_response_headers.complete"][
+        "return_value"
+    ]
+    their_head = dict(theirs)["http11.receive_response_headers.complete"]["return_value"]
+    assert (version, status, reason) == their_head[:3] and status == 200
+    assert (b"Content-Length", b"5") in headers
+    request = info["http11.send_request_headers.started"]["request"]
+    assert (request.method, request.url.target) == (b"POST", b"/t")
+    assert (b"Content-Length", b"3") in request.headers
+
+
+async def test_trace_reports_a_failed_phase(
+    serve: Callable[[Handler], RawServer], client: httpx.AsyncClient
+) -> None:
+    server = serve(
+        lambda conn: (
+            conn.read_head(),
+            conn.send(b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nabc"),
+        )
+    )
+    events: list[tuple[str, dict[str, Any]]] = []
+
+    async def trace(name: str, info: dict[str, Any]) -> None:
+        events.append((name, info))
+
+    with pytest.raises(httpx.RemoteProtocolError):
+        await client.get(server.url, extensions={"trace": trace})
+    failed = [info["exception"] for name, info in events if name.endswith(".failed")]
+    assert len(failed) == 1 and isinstance(failed[0], httpx.RemoteProtocolError)
+    assert [name for name, _ in events][-2:] == [
+        "http11.response_closed.started",
+        "http11.response_closed.complete",
+    ]
+
+
+# -- an answer that comes before the upload is done ---------------------------------------------
+
+
+@pytest.mark.parametrize("drain", [False, True], ids=["server-closes", "server-drains"])
+async def test_early_answer_during_an_upload_is_returned(
+    serve: Callable[[Handler], RawServer], client: httpx.AsyncClient, drain: bool
+) -> None:
+    """A 413 sent at once, then the server closes (a reset under our upload) or shuts its
+    write side and drains the body: the 413 comes back, not a WriteError. The draining case
+    once crashed in ``close()`` (asyncio had dropped the transport's loop on its own)."""
+
+    def handler(conn: Connection) -> None:
+        conn.read_head()
+        conn.send(response_head(413, {"Content-Length": "5", "Connection": "close"}) + b"large")
+        if drain:
+            conn.sock.shutdown(socket.SHUT_WR)
+            while conn._recv():
+                pass
+
+    server = serve(handler)
+    size = 64 * MiB if drain else 16 * MiB
+    r = await client.post(server.url, content=b"x" * size)
+    assert (r.status_code, r.content) == (413, b"large")
+    assert pool_of(client) == (0, 0)
+
+
+async def test_write_error_without_an_answer(serve: Callable[[Handler], RawServer]) -> None:
+    """A server that closes under the upload without answering: an error, no response."""
+
+    def handler(conn: Connection) -> None:
+        conn.read_head()
+        conn.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00" * 2)
+
+    server = serve(handler)
+    async with httpx.AsyncClient(transport=AsyncHTTPTransport(), timeout=5) as client:
+        with pytest.raises((httpx.RemoteProtocolError, httpx.WriteError, httpx.ReadError)):
+            await client.post(server.url, content=b"x" * (16 * MiB))
+        assert pool_of(client) == (0, 0)
+
+
+async def test_answer_left_in_the_kernel_is_read_when_a_write_breaks() -> None:
+    """The loop may learn of a reset from a failed write before it read the answer that
+    came first: ``connection_lost`` takes those bytes before asyncio closes the socket,
+    and ``close()`` afterwards is harmless."""
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        host, port = listener.getsockname()
+        sock = socket.create_connection((host, port))
+        sock.setblocking(False)
+        peer, _ = listener.accept()
+    loop = asyncio.get_running_loop()
+    conn = _Connection(("http", host, port), sock, loop)
+    await loop.create_connection(lambda: conn, sock=sock)
+    assert conn.transport is not None
+    conn.transport.pause_reading()  # the loop reads nothing: the answer stays in the kernel
+    peer.sendall(response_head(413, {"Content-Length": "0"}))
+    peer.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    peer.close()  # a reset
+    await asyncio.sleep(0.05)
+    conn.transport.write(b"more of the upload")  # fails: connection_lost(the error)
+    for _ in range(100):
+        if conn.eof:
+            break
+        await asyncio.sleep(0.001)
+    assert conn.eof and conn.transport is None and conn.write_failed()
+    assert bytes(conn.view[conn.start : conn.end]).startswith(b"HTTP/1.1 413 OK\r\n")
+    conn.close()
+
+
+# -- mocking libraries ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("using", "swapped"), [("httpcore", True), ("httpx", False)])
+async def test_respx_sees_requests_through_our_transport(
+    using: str, swapped: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if swapped:  # a harness that names ours httpx.AsyncHTTPTransport: delegation must not loop
+        monkeypatch.setattr(httpx, "AsyncHTTPTransport", AsyncHTTPTransport)
+    transport = AsyncHTTPTransport()
+    with respx.mock(using=using) as mock:
+        mock.get("http://mocked.invalid/x").mock(return_value=httpx.Response(200, text="m"))
+        async with httpx.AsyncClient(transport=transport) as client:
+            r = await client.get("http://mocked.invalid/x")
+    assert r.text == "m"
+    if using == "httpcore":  # the request went through httpx's own transport, to the pool
+        assert type(transport._delegate).__name__ == "AsyncHTTPTransport"
+        assert type(transport._delegate) is not AsyncHTTPTransport
+    assert transport._pool.total == 0
 
 
 # -- the sans-I/O pool ----------------------------------------------------------------------

@@ -49,11 +49,6 @@ KINDS = [
     pytest.param("async", marks=pytest.mark.skipif(bool(ASYNC_MISSING), reason=ASYNC_MISSING)),
 ]
 
-EXPECT_BUG = "BUG: Expect: 100-continue not implemented"
-RESEND_BUG = "BUG: a request answered by 100 Continue and then dropped is sent again"
-LF_BUG = "BUG: the head ends at the first CRLFCRLF even past an earlier LF LF"
-LF_CRLF_BUG = "BUG: a head ending in LF CRLF is never recognised (read timeout)"
-
 
 def kinds(**xfail_reasons: str) -> list[Any]:
     """The transport params, with a strict xfail on the kinds named (``sync="BUG: ..."``)."""
@@ -494,7 +489,7 @@ def test_retry_happens_only_once(client: Client, serve: Callable[[Handler], RawS
 
 @pytest.mark.parametrize(
     "kind",
-    kinds(**{"async": RESEND_BUG}),
+    kinds(),
     indirect=True,
 )
 def test_no_retry_once_the_server_has_answered(
@@ -683,7 +678,7 @@ def test_transfer_encoding_with_content_length(
 # -- tolerated irregularities ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kind", kinds(**{"async": LF_BUG}), indirect=True)
+@pytest.mark.parametrize("kind", kinds(), indirect=True)
 def test_bare_lf_head_with_crlf_in_the_body(
     client: Client, serve: Callable[[Handler], RawServer]
 ) -> None:
@@ -694,7 +689,7 @@ def test_bare_lf_head_with_crlf_in_the_body(
     assert client.get(server.url).content == b"ab\r\n\r\ncd"
 
 
-@pytest.mark.parametrize("kind", kinds(**{"async": LF_CRLF_BUG}), indirect=True)
+@pytest.mark.parametrize("kind", kinds(), indirect=True)
 def test_bare_lf_line_then_crlf_blank_line(
     kind: str, serve: Callable[[Handler], RawServer]
 ) -> None:
@@ -746,7 +741,7 @@ def test_interim_responses_are_skipped(
     assert len(server.connections) == 1
 
 
-@pytest.mark.parametrize("kind", kinds(**{"async": EXPECT_BUG}), indirect=True)
+@pytest.mark.parametrize("kind", kinds(), indirect=True)
 def test_expect_100_continue_waits_for_the_100(
     client: Client, serve: Callable[[Handler], RawServer]
 ) -> None:
@@ -768,7 +763,7 @@ def test_expect_100_continue_waits_for_the_100(
 
 
 @pytest.mark.parametrize("status", [417, 401])
-@pytest.mark.parametrize("kind", kinds(**{"async": EXPECT_BUG}), indirect=True)
+@pytest.mark.parametrize("kind", kinds(), indirect=True)
 def test_expect_100_continue_final_answer_without_100(
     client: Client, serve: Callable[[Handler], RawServer], status: int
 ) -> None:

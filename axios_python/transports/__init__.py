@@ -1,11 +1,12 @@
-"""Transports for httpx built by axios_python.
+"""Transports for httpx built by axios_python: HTTP/1.1 over TCP and TLS, spoken here.
 
-``HTTPTransport`` (sync) speaks HTTP/1.1 itself over TCP and TLS and streams response bodies
-with one copy per byte; see ``axios_python.transports._sync``. It is not the package default
-yet: pass it explicitly, ``httpx.Client(transport=HTTPTransport())`` or
-``axios_python.get(url, transport=HTTPTransport())``. ``AsyncHTTPTransport`` is its asyncio
-twin (``_async``), for ``httpx.AsyncClient(transport=AsyncHTTPTransport())`` or
-``await axios_python.async_get(url, transport=AsyncHTTPTransport())``.
+``HTTPTransport`` (sync, ``_sync``) and ``AsyncHTTPTransport`` (asyncio, ``_async``) are
+httpx transports with the constructor arguments of httpx's transports of the same names.
+They share the framing (``_framing``), the pool bookkeeping (``_pool``), the request-side
+decisions (``_common``), the ``trace`` extension (``_trace``) and the check for mocking
+libraries (``_mocking``). axios_python's sync clients use ``HTTPTransport`` by default; the
+async one is chosen with ``transport="axios"`` or ``AXIOS_PYTHON_TRANSPORT=axios``. Plain
+httpx code can use either: ``httpx.Client(transport=HTTPTransport())``.
 """
 
 from ._async import AsyncHTTPTransport

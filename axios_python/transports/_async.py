@@ -6,7 +6,7 @@
 the same sans-I/O framing (``_framing``) and the same rules as the sync transport.
 
 Each connection is an ``asyncio.BufferedProtocol``: the event loop's ``recv_into`` writes
-straight into one large reusable buffer per connection (``BUFFER_SIZE``), so one wakeup moves
+straight into one large reusable buffer per connection (``buffer_size_for``), so one wakeup moves
 as much as the kernel holds, and body bytes are copied once, when sliced out of it. No task
 is created and no thread is used per chunk or per request: the reader waits on a plain
 future, and a ``call_later`` timer is armed only when it really has to wait. Flow control
@@ -19,9 +19,16 @@ streams with flat memory.
 The pool (``_pool.ConnectionPool`` plus asyncio waiters), the timeouts (connect, read,
 write, pool), the errors (httpx's own, carrying the request), the liveness check before
 reuse and the one retry of a stale kept-alive connection are the sync transport's.
+``Expect: 100-continue``, an answer that comes before an upload is done, the ``trace``
+extension (httpcore's phase events, awaited) and ``101 Switching Protocols`` (the
+connection handed to the caller as ``response.extensions["network_stream"]``, shaped like
+httpcore's ``AsyncNetworkStream``) behave as in the sync transport; what both share lives
+in ``_common``.
+
 HTTP/2, proxies and Unix sockets are delegated, whole, to ``httpx.AsyncHTTPTransport``
 built with the same arguments, and so is every request made under another async library
-than asyncio (trio, via sniffio).
+than asyncio (trio, via sniffio), and every request while respx or pytest-httpx patches
+httpx (see ``_mocking``).
 """
 
 from __future__ import annotations
@@ -32,13 +39,29 @@ import select
 import socket
 import ssl
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+import httpcore
 import httpx
 import sniffio
+from httpx import AsyncHTTPTransport as _HttpxAsyncTransport  # bound once: no patched name
 
+from ._common import (
+    _DEFAULT_PORTS,
+    COALESCE,
+    DEFAULT_LIMITS,
+    HEAD_END,
+    INCOMPLETE_CHUNKED,
+    SocketOption,
+    _Disconnected,
+    asks_to_close,
+    continue_wait,
+    expects_continue,
+    is_interim,
+    prepare_request_head,
+)
 from ._framing import (
     CHUNKED,
     LENGTH,
@@ -49,26 +72,34 @@ from ._framing import (
     ResponseHead,
     body_framing,
     parse_response_head,
-    request_head,
 )
+from ._mocking import async_mocked
 from ._pool import ConnectionPool, Key
-from ._sync import (
-    _DEFAULT_PORTS,
-    COALESCE,
-    DEFAULT_LIMITS,
-    INCOMPLETE_CHUNKED,
-    SocketOption,
-    _Disconnected,
-)
+from ._trace import NO_TRACE, AsyncTrace, traced_request
 
 if TYPE_CHECKING:
     from httpx._types import CertTypes, ProxyTypes
 
 __all__ = ["AsyncHTTPTransport"]
 
-BUFFER_SIZE = 1024 * 1024  # per connection: bytes one loop wakeup may read (see the bench)
+BUFFER_SIZE = 1024 * 1024  # per connection at most: bytes one loop wakeup may read (bench)
+MIN_BUFFER_SIZE = 64 * 1024
+BUFFERS_BUDGET = 64 * 1024 * 1024  # what a full pool's buffers may take together
 PIECE_SIZE = 256 * 1024  # the largest body piece yielded (see _ResponseStream)
-RESERVE = 64 * 1024  # room past BUFFER_SIZE for the one read that may come before a pause
+RESERVE = 64 * 1024  # room past the buffer for the one read that may come before a pause
+
+
+def buffer_size_for(limits: httpx.Limits) -> int:
+    """The receive buffer of each connection: 1 MiB for a small pool, less for a pool
+    sized for many connections, so that all of them reading at once hold at most
+    ``BUFFERS_BUDGET`` (500 concurrent streams: 128 KiB each), never under 64 KiB."""
+    count = limits.max_connections
+    if count is None or count <= 0:
+        return BUFFER_SIZE // 4
+    share = BUFFERS_BUDGET // count // MIN_BUFFER_SIZE * MIN_BUFFER_SIZE
+    return max(MIN_BUFFER_SIZE, min(BUFFER_SIZE, share))
+
+
 MAX_HEAD = 64 * 1024  # a response head longer than this is refused (the sync buffer's size)
 
 _T = TypeVar("_T")
@@ -121,6 +152,7 @@ class _Connection(asyncio.BufferedProtocol):
     """
 
     __slots__ = (
+        "answered",
         "buffer",
         "drain_waiter",
         "end",
@@ -128,6 +160,7 @@ class _Connection(asyncio.BufferedProtocol):
         "error",
         "idle_since",
         "key",
+        "limit",
         "loop",
         "paused",
         "sock",
@@ -138,11 +171,18 @@ class _Connection(asyncio.BufferedProtocol):
         "write_paused",
     )
 
-    def __init__(self, key: Key, sock: socket.socket, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(
+        self,
+        key: Key,
+        sock: socket.socket,
+        loop: asyncio.AbstractEventLoop,
+        buffer_size: int = BUFFER_SIZE,
+    ) -> None:
         self.key = key
         self.sock = sock
         self.loop = loop
-        self.buffer = bytearray(BUFFER_SIZE + RESERVE)
+        self.limit = buffer_size  # reading pauses once this much is buffered
+        self.buffer = bytearray(buffer_size + min(RESERVE, buffer_size // 4))
         self.view = memoryview(self.buffer)
         self.start = 0
         self.end = 0
@@ -154,24 +194,26 @@ class _Connection(asyncio.BufferedProtocol):
         self.waiter: asyncio.Future[None] | None = None
         self.drain_waiter: asyncio.Future[None] | None = None
         self.idle_since = 0.0
+        self.answered = False  # a response head (even a 1xx) came for the current request
 
     # -- the event loop's side --------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        # uvloop's transports (FastAPI and Sanic run on uvloop when it is installed) are
+        # not asyncio.Transport subclasses, but have the same methods.
+        self.transport = cast(asyncio.Transport, transport)
 
     # Pausing is lazy: a reader waiting on ``waiter`` is woken before the loop's next read
     # callback runs (its wakeup is queued first) and drains the buffer, so pausing then
     # would only cost two epoll_ctl calls per buffer. Only a full buffer that nobody waits
     # for (the reader is busy elsewhere) pauses reading; if the reader left bytes behind
-    # after all, the next read finds the buffer full, pauses then and lands in the reserve.
+    # after all, the next read lands in the reserve and pauses then.
+    # Never pause inside ``get_buffer``: libuv (uvloop) calls its read callback right after
+    # the allocation one, and stopping the reads in between leaves that callback NULL.
 
     def get_buffer(self, sizehint: int) -> memoryview:
-        if self.end >= BUFFER_SIZE:
-            self._pause()
-            if self.end == len(self.buffer):  # only if a transport ignored pause_reading()
-                self._make_room()
+        if self.end == len(self.buffer):  # only if a transport ignored pause_reading()
+            self._make_room()
         return self.view[self.end :]
 
     def buffer_updated(self, nbytes: int) -> None:
@@ -181,8 +223,9 @@ class _Connection(asyncio.BufferedProtocol):
             self.waiter = None
             if not waiter.done():
                 waiter.set_result(None)
-                return
-        if self.end >= BUFFER_SIZE:  # full and nobody reading: TCP holds the server back
+                if self.end <= self.limit:
+                    return
+        if self.end >= self.limit:  # full and nobody reading: TCP holds the server back
             self._pause()
 
     def _pause(self) -> None:
@@ -202,6 +245,14 @@ class _Connection(asyncio.BufferedProtocol):
         return False  # the transport closes itself
 
     def connection_lost(self, exc: Exception | None) -> None:
+        transport, self.transport = self.transport, None  # asyncio is done with it
+        if (
+            exc is not None
+            and not self.paused
+            and transport is not None
+            and transport.get_extra_info("sslcontext") is None  # TLS records: not ours to read
+        ):
+            self._salvage()
         self.eof = True
         if exc is not None and self.error is None:
             self.error = exc
@@ -223,6 +274,20 @@ class _Connection(asyncio.BufferedProtocol):
         waiter, self.waiter = self.waiter, None
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
+
+    def _salvage(self) -> None:
+        """Read what the kernel still holds for a connection that broke: a server that
+        answered and then reset the connection under our upload (a 413, say) leaves its
+        answer there when the failed write, not a read, told the loop first. asyncio closes
+        the socket right after ``connection_lost``, so this is the last chance."""
+        while self.end < len(self.buffer):
+            try:
+                n = self.sock.recv_into(self.view[self.end :])
+            except OSError:  # nothing more (BlockingIOError), or the reset itself
+                return
+            if not n:
+                return
+            self.end += n
 
     def _make_room(self) -> None:
         """Move the unconsumed bytes to the front; grow the buffer if they fill it."""
@@ -249,7 +314,7 @@ class _Connection(asyncio.BufferedProtocol):
 
     async def wait(self, timeout: float | None) -> None:
         """Wait for more bytes after ``end`` (or for EOF). Raises TimeoutError."""
-        if self.end >= BUFFER_SIZE and self.start:  # a partial line at the end: to the front
+        if self.end >= self.limit and self.start:  # a partial line at the end: to the front
             self._make_room()
         if self.paused:
             self._resume()
@@ -304,21 +369,32 @@ class _Connection(asyncio.BufferedProtocol):
     def idle(self) -> None:
         """Ready to wait in the pool: an empty buffer and reading on (to notice EOF)."""
         self.start = self.end = 0
+        self.answered = False
         self._resume()
 
     def close(self) -> None:
-        """Close at once (buffered writes are dropped: the exchange is over or broken)."""
+        """Close at once (buffered writes are dropped: the exchange is over or broken).
+
+        A transport that reported ``connection_lost`` is gone (``self.transport`` is None
+        then): asyncio may have dropped its loop without counting the loss (a close that
+        flushed its buffer), and ``abort()`` would crash on it.
+        """
         self.eof = True
         transport, self.transport = self.transport, None
-        if transport is None:
-            with contextlib.suppress(OSError):
-                self.sock.close()
-            return
-        try:
-            transport.abort()
-        except RuntimeError:  # its event loop is closed: close the socket by hand
-            with contextlib.suppress(OSError):
-                self.sock.close()
+        if transport is not None:
+            try:
+                transport.abort()
+            except (RuntimeError, AttributeError):  # its loop is closed, or it is gone
+                pass
+            else:
+                # The loop closes the socket on its next turn; the peer should not wait for
+                # that turn (a caller may block the loop meanwhile): it hears of it now. A
+                # shutdown leaves the descriptor to the loop, so nothing is closed twice.
+                with contextlib.suppress(OSError, ValueError):
+                    self.sock.shutdown(socket.SHUT_RDWR)
+                return
+        with contextlib.suppress(OSError):  # no-op if asyncio closed it already
+            self.sock.close()
 
 
 class _Pool:
@@ -399,13 +475,73 @@ class _Pool:
 
 
 class _NetworkStream:
-    """The ``network_stream`` response extension: only ``get_extra_info``, as in ``_sync``
-    (the "socket" is the ``socket.socket`` itself, which callers may shut down)."""
+    """The ``network_stream`` response extension, shaped like httpcore's
+    ``AsyncNetworkStream``.
 
-    __slots__ = ("_conn",)
+    ``get_extra_info`` ("socket", "ssl_object", "client_addr", "server_addr",
+    "is_readable") serves callers that reach the socket (the "socket" is the
+    ``socket.socket`` itself, which callers may shut down). After ``101 Switching
+    Protocols`` the stream owns the connection: ``read`` (bytes that arrived with the 101
+    head first), ``write`` and ``aclose``, which frees its pool slot; that is how httpx users
+    speak WebSocket and other upgraded protocols. Errors are httpcore's, as from httpcore's
+    own streams.
+    """
 
-    def __init__(self, conn: _Connection) -> None:
+    __slots__ = ("_closed", "_conn", "_pool")
+
+    def __init__(self, conn: _Connection, pool: _Pool | None = None) -> None:
         self._conn = conn
+        self._pool = pool  # set when this stream owns the connection (an upgrade)
+        self._closed = False
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        """Up to ``max_bytes`` bytes; b"" once the server closed its end."""
+        conn = self._conn
+        while True:
+            if self._closed:
+                raise httpcore.ReadError("the connection is closed")
+            if conn.end > conn.start:  # bytes that came with the 101 head, or since
+                stop = min(conn.end, conn.start + max_bytes)
+                data = bytes(conn.view[conn.start : stop])
+                conn.consumed(stop)
+                return data
+            if conn.eof:
+                error = conn.error
+                if error is not None:
+                    raise httpcore.ReadError(str(error) or repr(error)) from error
+                return b""
+            try:
+                await conn.wait(timeout)
+            except TimeoutError as exc:
+                raise httpcore.ReadTimeout(str(exc) or "timed out") from exc
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        """Send ``buffer``, waiting (up to ``timeout``) while the transport's buffer is full."""
+        if not buffer:
+            return
+        conn = self._conn
+        transport = conn.transport
+        if self._closed or transport is None or conn.write_failed():
+            error = conn.error
+            message = "the connection is closed" if error is None else str(error) or repr(error)
+            raise httpcore.WriteError(message) from error
+        transport.write(buffer)
+        if conn.write_paused:
+            try:
+                await conn.drain(timeout)
+            except TimeoutError as exc:
+                raise httpcore.WriteTimeout(str(exc) or "timed out") from exc
+            if conn.write_failed():
+                error = conn.error
+                raise httpcore.WriteError(str(error) if error else "connection lost") from error
+
+    async def aclose(self) -> None:
+        """Close an upgraded connection and free its pool slot (once; later calls do
+        nothing). A stream that does not own its connection leaves it alone."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            self._closed = True
+            pool.discard(self._conn)
 
     def get_extra_info(self, info: str) -> Any:
         conn = self._conn
@@ -415,15 +551,18 @@ class _NetworkStream:
         if info == "ssl_object":
             transport = conn.transport
             return None if transport is None else transport.get_extra_info("ssl_object")
-        if info == "client_addr":
-            return sock.getsockname()
-        if info == "server_addr":
-            return sock.getpeername()
-        if info == "is_readable":
-            if conn.start != conn.end or conn.eof:
-                return True
-            readable, _, _ = select.select([sock], [], [], 0)
-            return bool(readable)
+        try:
+            if info == "client_addr":
+                return sock.getsockname()
+            if info == "server_addr":
+                return sock.getpeername()
+            if info == "is_readable":
+                if conn.start != conn.end or conn.eof:
+                    return True
+                readable, _, _ = select.select([sock], [], [], 0)
+                return bool(readable)
+        except (OSError, ValueError):  # closed meanwhile
+            return None
         return None
 
 
@@ -446,14 +585,21 @@ class _ResponseStream(httpx.AsyncByteStream):
         framing: BodyFraming,
         request: httpx.Request,
         read_timeout: float | None,
+        trace: Any = NO_TRACE,
     ) -> None:
         self._transport = transport
         self._conn: _Connection | None = conn
         self._framing = framing
         self._request = request
         self._read_timeout = read_timeout
+        self._trace = trace
         self._iterated = False
+        self._closed = False
         self.trailers: list[bytes] = []
+        self.piece_size: int | None = None  # set by a consumer that re-cuts into this size
+        # aclose() never suspends unless a trace callback is awaited: a caller may skip
+        # shielding it from cancellation (axios_python's Response.aclose does).
+        self.closes_without_waiting = trace is NO_TRACE
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         # One generator with the three framings inline: a nested generator would cost a
@@ -467,84 +613,93 @@ class _ResponseStream(httpx.AsyncByteStream):
         request = self._request
         timeout = self._read_timeout
         kind = self._framing.kind
-        try:
-            if kind == LENGTH:
-                length = remaining = self._framing.length
-                while remaining:
-                    start, end = conn.start, conn.end
-                    if start == end:
-                        if conn.eof:
-                            if conn.error is not None:
-                                raise conn.error
-                            raise ProtocolViolation(
-                                f"peer closed connection without sending complete message "
-                                f"body: received {length - remaining} bytes, expected {length}"
-                            )
-                        await conn.wait(timeout)
-                        continue
-                    stop = min(end, start + remaining, start + PIECE_SIZE)
-                    piece = bytes(conn.view[start:stop])
-                    remaining -= stop - start
-                    conn.consumed(stop)
-                    yield piece
-            elif kind == CHUNKED:
-                decoder = ChunkedDecoder()
-                while True:
-                    start = conn.start
-                    first, stop, new_start = decoder.step(conn.buffer, start, conn.end)
-                    if stop > first:  # chunk data: buffer[first:stop], then new_start
-                        if stop - first <= PIECE_SIZE:
-                            piece = bytes(conn.view[first:stop])
-                            conn.consumed(new_start)
-                            yield piece
+        async with self._trace.phase("http11.receive_response_body", request=request):
+            try:
+                if kind == LENGTH:
+                    length = remaining = self._framing.length
+                    # A consumer that re-cuts the body into pieces of one size (``piece_size``)
+                    # gets exactly those: it passes them on without copying them again.
+                    piece_size = self.piece_size
+                    exact = piece_size is not None and piece_size <= conn.limit
+                    most = piece_size if exact and piece_size is not None else PIECE_SIZE
+                    while remaining:
+                        start, end = conn.start, conn.end
+                        if exact and end - start < min(most, remaining) and not conn.eof:
+                            await conn.wait(timeout)
                             continue
-                        conn.start = first  # yielded in pieces; no index kept across a yield
-                        left = stop - first
-                        while left:
-                            at = conn.start
-                            take = min(left, PIECE_SIZE)
-                            piece = bytes(conn.view[at : at + take])
-                            left -= take
-                            conn.consumed(at + take)
-                            yield piece
-                        continue
-                    if new_start != start:
-                        conn.consumed(new_start)
-                        continue
-                    if decoder.done:
-                        break
-                    if conn.eof:
-                        if conn.error is not None:
-                            raise conn.error
-                        raise ProtocolViolation(INCOMPLETE_CHUNKED)
-                    await conn.wait(timeout)
-                self.trailers = decoder.trailers
-            else:  # until the server closes
-                while True:
-                    start, end = conn.start, conn.end
-                    if start == end:
+                        if start == end:
+                            if conn.eof:
+                                if conn.error is not None:
+                                    raise conn.error
+                                raise ProtocolViolation(
+                                    f"peer closed connection without sending complete message "
+                                    f"body: received {length - remaining} bytes, expected {length}"
+                                )
+                            await conn.wait(timeout)
+                            continue
+                        stop = min(end, start + remaining, start + most)
+                        piece = bytes(conn.view[start:stop])
+                        remaining -= stop - start
+                        conn.consumed(stop)
+                        yield piece
+                elif kind == CHUNKED:
+                    decoder = ChunkedDecoder()
+                    while True:
+                        start = conn.start
+                        first, stop, new_start = decoder.step(conn.buffer, start, conn.end)
+                        if stop > first:  # chunk data: buffer[first:stop], then new_start
+                            if stop - first <= PIECE_SIZE:
+                                piece = bytes(conn.view[first:stop])
+                                conn.consumed(new_start)
+                                yield piece
+                                continue
+                            conn.start = first  # yielded in pieces; no index kept across a yield
+                            left = stop - first
+                            while left:
+                                at = conn.start
+                                take = min(left, PIECE_SIZE)
+                                piece = bytes(conn.view[at : at + take])
+                                left -= take
+                                conn.consumed(at + take)
+                                yield piece
+                            continue
+                        if new_start != start:
+                            conn.consumed(new_start)
+                            continue
+                        if decoder.done:
+                            break
                         if conn.eof:
                             if conn.error is not None:
                                 raise conn.error
-                            break
+                            raise ProtocolViolation(INCOMPLETE_CHUNKED)
                         await conn.wait(timeout)
-                        continue
-                    stop = min(end, start + PIECE_SIZE)
-                    piece = bytes(conn.view[start:stop])
-                    conn.consumed(stop)
-                    yield piece
-        except TimeoutError as exc:
-            self._abort()
-            raise httpx.ReadTimeout(str(exc) or "timed out", request=request) from exc
-        except ProtocolViolation as exc:
-            self._abort()
-            raise httpx.RemoteProtocolError(str(exc), request=request) from exc
-        except OSError as exc:
-            self._abort()
-            raise httpx.ReadError(str(exc) or repr(exc), request=request) from exc
-        except BaseException:  # cancelled, or closed early (GeneratorExit)
-            self._abort()
-            raise
+                    self.trailers = decoder.trailers
+                else:  # until the server closes
+                    while True:
+                        start, end = conn.start, conn.end
+                        if start == end:
+                            if conn.eof:
+                                if conn.error is not None:
+                                    raise conn.error
+                                break
+                            await conn.wait(timeout)
+                            continue
+                        stop = min(end, start + PIECE_SIZE)
+                        piece = bytes(conn.view[start:stop])
+                        conn.consumed(stop)
+                        yield piece
+            except TimeoutError as exc:
+                self._abort()
+                raise httpx.ReadTimeout(str(exc) or "timed out", request=request) from exc
+            except ProtocolViolation as exc:
+                self._abort()
+                raise httpx.RemoteProtocolError(str(exc), request=request) from exc
+            except OSError as exc:
+                self._abort()
+                raise httpx.ReadError(str(exc) or repr(exc), request=request) from exc
+            except BaseException:  # cancelled, or closed early (GeneratorExit)
+                self._abort()
+                raise
         self._finish()
 
     def _finish(self) -> None:
@@ -562,7 +717,11 @@ class _ResponseStream(httpx.AsyncByteStream):
             self._transport._pool.discard(conn)
 
     async def aclose(self) -> None:
-        self._abort()  # read to the end, the connection was released already
+        if self._closed:
+            return
+        self._closed = True
+        async with self._trace.phase("http11.response_closed"):
+            self._abort()  # read to the end, the connection was released already
 
 
 class _NoParts:
@@ -600,8 +759,9 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
 
     Takes ``httpx.AsyncHTTPTransport``'s arguments. With ``http2=True``, a ``proxy`` or
     ``uds``, the whole transport is delegated to ``httpx.AsyncHTTPTransport(**the same
-    arguments)``; so is any request made under another async library than asyncio.
-    ``http1`` must stay true when this core handles the requests.
+    arguments)``; so is any request made under another async library than asyncio, or
+    while a mocking library patches httpx. ``http1`` must stay true when this core handles
+    the requests.
     """
 
     def __init__(
@@ -618,8 +778,8 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
         retries: int = 0,
         socket_options: Iterable[SocketOption] | None = None,
     ) -> None:
-        socket_options = list(socket_options or ())
-        self._arguments: dict[str, Any] = {
+        socket_options = list(socket_options or ())  # once: an iterator would be used up
+        self._httpx_options: dict[str, Any] = {
             "verify": verify,
             "cert": cert,
             "trust_env": trust_env,
@@ -632,11 +792,12 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
             "retries": retries,
             "socket_options": socket_options,
         }
-        self._foreign: httpx.AsyncHTTPTransport | None = None  # for trio & co, made lazily
-        self._delegate: httpx.AsyncHTTPTransport | None = None
+        self._delegate: _HttpxAsyncTransport | None = None  # httpx's, when we step aside
         if http2 or proxy is not None or uds is not None:
-            self._delegate = httpx.AsyncHTTPTransport(**self._arguments)
+            self._delegate = _HttpxAsyncTransport(**self._httpx_options)
+            self._delegates_all = True
             return
+        self._delegates_all = False
         if not http1:
             raise ValueError("http1=False needs http2=True")
         context: object = httpx.create_ssl_context(verify=verify, cert=cert, trust_env=trust_env)
@@ -647,6 +808,7 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
         if not isinstance(verify, ssl.SSLContext):  # never alter a context we did not make
             self._ssl_context.set_alpn_protocols(["http/1.1"])
         self._pool = _Pool(limits)
+        self._buffer_size = buffer_size_for(limits)
         self._local_address = local_address
         self._retries = retries
         self._socket_options = socket_options
@@ -665,10 +827,9 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
         await self.aclose()
 
     async def aclose(self) -> None:
-        if self._foreign is not None:
-            await self._foreign.aclose()
         if self._delegate is not None:
             await self._delegate.aclose()
+        if self._delegates_all:
             return
         if self._pool.idle:
             self._pool.close()
@@ -676,13 +837,22 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
         else:
             self._pool.close()
 
+    def _httpx_transport(self) -> _HttpxAsyncTransport:
+        """httpx's transport built with our arguments (made on first need)."""
+        if self._delegate is None:
+            options = dict(self._httpx_options)
+            if not isinstance(options["verify"], ssl.SSLContext):
+                options["verify"] = self._ssl_context
+            self._delegate = _HttpxAsyncTransport(**options)
+        return self._delegate
+
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if self._delegate is not None:
-            return await self._delegate.handle_async_request(request)
-        if sniffio.current_async_library() != "asyncio":
-            if self._foreign is None:
-                self._foreign = httpx.AsyncHTTPTransport(**self._arguments)
-            return await self._foreign.handle_async_request(request)
+        if (
+            self._delegates_all
+            or async_mocked()  # respx or pytest-httpx is listening
+            or sniffio.current_async_library() != "asyncio"  # trio & co: httpcore speaks them
+        ):
+            return await self._httpx_transport().handle_async_request(request)
         url = request.url
         scheme = url.scheme
         if scheme not in _DEFAULT_PORTS:
@@ -694,16 +864,18 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
             raise httpx.UnsupportedProtocol("Request URL is missing a host.", request=request)
         key: Key = (scheme, host, url.port or _DEFAULT_PORTS[scheme])
         timeouts: dict[str, Any] = request.extensions.get("timeout", {})
+        callback = request.extensions.get("trace")
+        trace = NO_TRACE if callback is None else AsyncTrace(callback)
         replayable = isinstance(request.stream, httpx.ByteStream)
         pool = self._pool
         while True:
-            conn, reused = await self._acquire(request, key, timeouts)
+            conn, reused = await self._acquire(request, key, timeouts, trace)
             try:
-                head, framing = await self._exchange(conn, request, timeouts)
+                head, framing = await self._exchange(conn, request, timeouts, trace)
             except _Disconnected as exc:
                 pool.discard(conn)
-                if reused and replayable:  # a kept-alive connection the server had dropped
-                    continue
+                if reused and replayable and not conn.answered:
+                    continue  # a kept-alive connection the server had dropped: once more
                 if exc.writing and exc.__cause__ is not None:
                     cause = exc.__cause__
                     raise httpx.WriteError(str(cause) or repr(cause), request=request) from cause
@@ -719,6 +891,9 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
             "reason_phrase": head.reason,
             "network_stream": _NetworkStream(conn),
         }
+        if head.status == 101:  # an upgrade: the connection is the caller's now
+            extensions["network_stream"] = _NetworkStream(conn, pool)
+            return httpx.Response(head.status, headers=head.headers, extensions=extensions)
         if framing.kind == NO_BODY:
             if framing.keep_alive and conn.start == conn.end and not conn.eof:
                 pool.release(conn)
@@ -727,7 +902,7 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
             return httpx.Response(
                 head.status, headers=head.headers, stream=_EMPTY, extensions=extensions
             )
-        stream = _ResponseStream(self, conn, framing, request, timeouts.get("read"))
+        stream = _ResponseStream(self, conn, framing, request, timeouts.get("read"), trace)
         return httpx.Response(
             head.status, headers=head.headers, stream=stream, extensions=extensions
         )
@@ -735,7 +910,7 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
     # -- connecting -------------------------------------------------------------------------
 
     async def _acquire(
-        self, request: httpx.Request, key: Key, timeouts: dict[str, Any]
+        self, request: httpx.Request, key: Key, timeouts: dict[str, Any], trace: Any
     ) -> tuple[_Connection, bool]:
         try:
             conn = await self._pool.acquire(key, timeouts.get("pool"))
@@ -744,19 +919,30 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
         if conn is not None:
             return conn, True
         try:
-            return await self._connect(request, key, timeouts.get("connect")), False
+            return await self._connect(request, key, timeouts.get("connect"), trace), False
         except BaseException:
             self._pool.forget()
             raise
 
     async def _connect(
-        self, request: httpx.Request, key: Key, timeout: float | None
+        self, request: httpx.Request, key: Key, timeout: float | None, trace: Any
     ) -> _Connection:
         scheme, host, port = key
+        loop = asyncio.get_running_loop()
         delay = 0.0
         for attempt in range(self._retries + 1):
             try:
-                sock = await self._open_socket(host, port, timeout)
+                async with trace.phase(
+                    "connection.connect_tcp",
+                    host=host,
+                    port=port,
+                    local_address=self._local_address,
+                    timeout=timeout,
+                    socket_options=self._socket_options,
+                ) as phase:
+                    sock = await self._open_socket(host, port, timeout)
+                    conn = _Connection(key, sock, loop, self._buffer_size)
+                    phase.value = _NetworkStream(conn)
                 break
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                 if attempt == self._retries:
@@ -764,30 +950,49 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
                     raise
                 await asyncio.sleep(delay)
                 delay = 0.5 if not delay else delay * 2
-        loop = asyncio.get_running_loop()
-        conn = _Connection(key, sock, loop)
-        if scheme == "https":
-            sni = request.extensions.get("sni_hostname") or host
-            if isinstance(sni, bytes):
-                sni = sni.decode("ascii")
+        try:
+            if scheme == "https":
+                sni = request.extensions.get("sni_hostname") or host
+                if isinstance(sni, bytes):
+                    sni = sni.decode("ascii")
+                async with trace.phase(
+                    "connection.start_tls",
+                    ssl_context=self._ssl_context,
+                    server_hostname=sni,
+                    timeout=timeout,
+                ) as phase:
+                    await self._attach(conn, request, timeout, self._ssl_context, sni)
+                    phase.value = _NetworkStream(conn)
+            else:
+                await self._attach(conn, request, timeout)
+        except BaseException:
+            conn.close()  # the socket, or the transport that owns it by now
+            raise
+        return conn
+
+    @staticmethod
+    async def _attach(
+        conn: _Connection,
+        request: httpx.Request,
+        timeout: float | None,
+        context: ssl.SSLContext | None = None,
+        sni: str | None = None,
+    ) -> None:
+        """Give the connected socket to an asyncio transport (with the TLS handshake when
+        ``context`` is given); from then on the transport owns the socket."""
+        loop = conn.loop
+        if context is not None:
             connecting = loop.create_connection(
-                lambda: conn, sock=sock, ssl=self._ssl_context, server_hostname=sni
+                lambda: conn, sock=conn.sock, ssl=context, server_hostname=sni
             )
         else:
-            connecting = loop.create_connection(lambda: conn, sock=sock)
-        # From here the transport owns the socket: asyncio closes it if this fails.
+            connecting = loop.create_connection(lambda: conn, sock=conn.sock)
         try:
             await _within(connecting, timeout)
         except TimeoutError as exc:
-            conn.close()
             raise httpx.ConnectTimeout(str(exc) or "timed out", request=request) from exc
         except OSError as exc:
-            conn.close()
             raise httpx.ConnectError(str(exc), request=request) from exc
-        except BaseException:
-            conn.close()
-            raise
-        return conn
 
     async def _open_socket(self, host: str, port: int, timeout: float | None) -> socket.socket:
         loop = asyncio.get_running_loop()
@@ -832,16 +1037,24 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
     # -- one exchange: the request out, the response head in --------------------------------
 
     async def _exchange(
-        self, conn: _Connection, request: httpx.Request, timeouts: dict[str, Any]
+        self, conn: _Connection, request: httpx.Request, timeouts: dict[str, Any], trace: Any
     ) -> tuple[ResponseHead, BodyFraming]:
-        close = await self._send(conn, request, timeouts.get("write"))
-        timeout = timeouts.get("read")
+        read_timeout = timeouts.get("read")
         try:
-            while True:
-                head = await self._read_head(conn, timeout)
-                if 100 <= head.status < 200 and head.status != 101:
-                    continue  # 100 Continue, 103 Early Hints: the real response follows
-                return head, body_framing(request.method.encode("ascii"), head, close)
+            # The server may answer before the body is all sent: with ``Expect:
+            # 100-continue``, or by closing its end mid-upload (a 413, say). Then the rest of
+            # the body is never sent, and the connection is not reused.
+            try:
+                early = await self._send(conn, request, timeouts.get("write"), read_timeout, trace)
+            except _Disconnected as exc:
+                early = await self._answer_to_broken_upload(conn, read_timeout, exc)
+            async with trace.phase("http11.receive_response_headers", request=request) as phase:
+                head = early
+                while head is None or is_interim(head.status):
+                    head = await self._read_head(conn, read_timeout)  # 100, 103: skipped
+                phase.value = (head.http_version, head.status, head.reason, head.headers)
+            close = early is not None or asks_to_close(request.headers.raw)
+            return head, body_framing(request.method.encode("ascii"), head, close)
         except TimeoutError as exc:
             raise httpx.ReadTimeout(str(exc) or "timed out", request=request) from exc
         except ProtocolViolation as exc:
@@ -853,22 +1066,31 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
         except OSError as exc:
             raise httpx.ReadError(str(exc) or repr(exc), request=request) from exc
 
+    async def _answer_to_broken_upload(
+        self, conn: _Connection, read_timeout: float | None, broken: _Disconnected
+    ) -> ResponseHead:
+        """The response a server sent before it closed the connection under our upload
+        (as httpcore does, the write error gives way to it); else the write error."""
+        if not broken.writing:
+            raise broken
+        try:
+            head = await self._read_head(conn, read_timeout)
+            while is_interim(head.status):
+                head = await self._read_head(conn, read_timeout)
+        except (OSError, ProtocolViolation, _Disconnected):
+            raise broken from None
+        return head
+
     async def _read_head(self, conn: _Connection, timeout: float | None) -> ResponseHead:
         scanned = conn.start
         while True:
-            buffer = conn.buffer
-            end = buffer.find(b"\r\n\r\n", scanned, conn.end)
-            if end >= 0:
-                head = bytes(conn.view[conn.start : end])
-                conn.start = end + 4
-                break
-            end = buffer.find(b"\n\n", scanned, conn.end)
-            if end >= 0:
-                head = bytes(conn.view[conn.start : end])
-                conn.start = end + 2
+            found = HEAD_END.search(conn.buffer, scanned, conn.end)
+            if found is not None:  # the earliest blank line, CRLF or bare LF, as h11 finds it
+                head = bytes(conn.view[conn.start : found.start()])
+                conn.start = found.end()
                 break
             if conn.eof:
-                if conn.end == conn.start:
+                if conn.end == conn.start and not conn.answered:
                     error = conn.error
                     if error is None or isinstance(
                         error, (ConnectionResetError, ConnectionAbortedError)
@@ -882,25 +1104,48 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
                 raise ProtocolViolation("peer closed connection in the middle of a response head")
             if conn.end - conn.start > MAX_HEAD:
                 raise ProtocolViolation("response head too large")
-            scanned_from = max(0, conn.end - conn.start - 3)  # wait() may move the bytes
+            scanned_from = max(0, conn.end - conn.start - 2)  # wait() may move the bytes
             await conn.wait(timeout)
             scanned = conn.start + scanned_from
         if conn.start == conn.end:
             conn.start = conn.end = 0
+        conn.answered = True  # the server began to answer: never send this request again
         return parse_response_head(head)
 
-    async def _send(self, conn: _Connection, request: httpx.Request, timeout: float | None) -> bool:
-        """Write the request; True when it asked for ``Connection: close``."""
-        headers = list(request.headers.raw)
-        names = set()
-        chunked = close = False
-        for name, value in headers:  # one pass: per-request costs count for small GETs
-            lower = name.lower()
-            names.add(lower)
-            if lower == b"transfer-encoding":
-                chunked = chunked or b"chunked" in value.lower()
-            elif lower == b"connection":
-                close = close or any(part.strip().lower() == b"close" for part in value.split(b","))
+    async def _await_continue(
+        self, conn: _Connection, read_timeout: float | None
+    ) -> ResponseHead | None:
+        """After a head with ``Expect: 100-continue``: None once the body may go (a 100, or
+        no answer within ``EXPECT_CONTINUE_WAIT``), or the final response the server sent
+        instead."""
+        loop = conn.loop
+        end = loop.time() + continue_wait(read_timeout)
+        while True:
+            if conn.start == conn.end and not conn.eof:
+                left = end - loop.time()
+                if left <= 0:
+                    return None
+                try:
+                    await conn.wait(left)
+                except TimeoutError:
+                    return None
+                continue
+            head = await self._read_head(conn, read_timeout)
+            if head.status == 100:
+                return None
+            if not is_interim(head.status):
+                return head
+
+    async def _send(
+        self,
+        conn: _Connection,
+        request: httpx.Request,
+        timeout: float | None,
+        read_timeout: float | None,
+        trace: Any,
+    ) -> ResponseHead | None:
+        """Write the request; returns the final response head if the server answered an
+        ``Expect: 100-continue`` before the body was sent (the body then stays unsent)."""
         stream = request.stream
         if not isinstance(stream, httpx.AsyncByteStream):
             raise RuntimeError("Attempted to send a sync request with an async transport.")
@@ -915,56 +1160,71 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
                 if part:
                     first = part
                     break
-        if first and not chunked and b"content-length" not in names:
-            headers.append((b"Transfer-Encoding", b"chunked"))
-            chunked = True
-        if b"host" not in names:
-            headers.insert(0, (b"Host", request.url.netloc))
-        target = request.url.raw_path
-        try:
-            head = request_head(request.method.encode("ascii"), target, headers)
-        except ProtocolViolation as exc:
-            raise httpx.LocalProtocolError(str(exc), request=request) from exc
+        head, headers, chunked = prepare_request_head(request, bool(first))
         transport = conn.transport
         if transport is None or conn.write_failed():
             raise _Disconnected(writing=True) from (conn.error or BrokenPipeError())
         write = transport.write
 
         async def sendall(data: bytes) -> None:
+            # a full transport buffer holds the body back (flat memory for any upload)
             if conn.write_failed():
                 raise _Disconnected(writing=True) from (conn.error or BrokenPipeError())
             write(data)
             if conn.write_paused:
-                await conn.drain(timeout)
+                try:
+                    await conn.drain(timeout)
+                except TimeoutError as exc:
+                    raise httpx.WriteTimeout(str(exc) or "timed out", request=request) from exc
 
-        try:
-            if chunked:
-                if first:
-                    head += b"%x\r\n" % len(first)
-                    if len(first) <= COALESCE:
-                        await sendall(head + first + b"\r\n")
-                    else:
-                        await sendall(head)
-                        await sendall(first)
-                        await sendall(b"\r\n")
-                    async for part in parts:
-                        if part:
-                            await sendall(b"%x\r\n%s\r\n" % (len(part), part))
-                    await sendall(b"0\r\n\r\n")
-                else:
-                    await sendall(head + b"0\r\n\r\n")
-            else:
-                if first and len(first) <= COALESCE:
-                    await sendall(head + first)
+        expect = bool(first) and expects_continue(headers)
+        traced = traced_request(request, headers) if trace.enabled else None
+        if expect or traced is not None:
+            async with trace.phase("http11.send_request_headers", request=traced):
+                await sendall(head)
+            head = b""
+            if expect:
+                answer = await self._await_continue(conn, read_timeout)
+                if answer is not None:
+                    return answer
+        async with trace.phase("http11.send_request_body", request=traced):
+            await self._send_body(sendall, head, first, parts, chunked)
+            if not conn.eof and conn.write_failed():  # a write broke the connection
+                raise _Disconnected(writing=True) from (conn.error or BrokenPipeError())
+        return None
+
+    @staticmethod
+    async def _send_body(
+        sendall: Callable[[bytes], Awaitable[None]],
+        head: bytes,
+        first: bytes,
+        parts: AsyncIterator[bytes],
+        chunked: bool,
+    ) -> None:
+        """The body (after ``head``, unless that went already), chunked or as it is."""
+        if chunked:
+            if first:
+                head += b"%x\r\n" % len(first)
+                if len(first) <= COALESCE:
+                    await sendall(head + first + b"\r\n")
                 else:
                     await sendall(head)
-                    if first:
-                        await sendall(first)
+                    await sendall(first)
+                    await sendall(b"\r\n")
                 async for part in parts:
                     if part:
-                        await sendall(part)
-        except TimeoutError as exc:
-            raise httpx.WriteTimeout(str(exc) or "timed out", request=request) from exc
-        if not conn.eof and conn.write_failed():  # a write broke the connection
-            raise _Disconnected(writing=True) from (conn.error or BrokenPipeError())
-        return close
+                        await sendall(b"%x\r\n%s\r\n" % (len(part), part))
+                await sendall(b"0\r\n\r\n")
+            else:
+                await sendall(head + b"0\r\n\r\n")
+        else:
+            if first and len(first) <= COALESCE:
+                await sendall(head + first)
+            else:
+                if head:
+                    await sendall(head)
+                if first:
+                    await sendall(first)
+            async for part in parts:
+                if part:
+                    await sendall(part)

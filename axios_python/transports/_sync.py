@@ -34,10 +34,11 @@ with the same arguments: HTTP/2 (``http2=True``), proxies (``proxy=...``) and Un
 from __future__ import annotations
 
 import contextlib
-import re
 import select
 import socket
 import ssl
+import struct
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -50,6 +51,20 @@ from httpx import HTTPTransport as _HttpxTransport  # bound once: a patched name
 
 from .._cancel import CANCEL_POLL_SECONDS, CancelToken
 from .._deadline import current_bounds
+from ._common import (
+    _DEFAULT_PORTS,
+    COALESCE,
+    DEFAULT_LIMITS,
+    HEAD_END,
+    INCOMPLETE_CHUNKED,
+    SocketOption,
+    _Disconnected,
+    asks_to_close,
+    continue_wait,
+    expects_continue,
+    is_interim,
+    prepare_request_head,
+)
 from ._framing import (
     CHUNKED,
     LENGTH,
@@ -60,7 +75,6 @@ from ._framing import (
     ResponseHead,
     body_framing,
     parse_response_head,
-    request_head,
 )
 from ._mocking import sync_mocked
 from ._pool import ConnectionPool, Key
@@ -73,18 +87,9 @@ __all__ = ["HTTPTransport"]
 
 BUFFER_SIZE = 64 * 1024  # the receive buffer of a connection: heads and chunk framing
 READ_SIZE = 256 * 1024  # body bytes asked of one recv() (measured best: see bench_transport)
-HEAD_END = re.compile(rb"\n\r?\n")  # the blank line after a response head
-COALESCE = 16 * 1024  # request bodies up to this size are sent with the head, in one write
-EXPECT_CONTINUE_WAIT = 1.0  # how long a body waits for "100 Continue" before it goes anyway
-DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-
-SocketOption = (
-    tuple[int, int, int] | tuple[int, int, bytes | bytearray] | tuple[int, int, None, int]
-)
-INCOMPLETE_CHUNKED = (
-    "peer closed connection without sending complete message body: incomplete chunked read"
-)
+_WAIT_ALL = sys.platform == "linux" and hasattr(socket, "MSG_WAITALL")
+MIN_PIECE = 16 * 1024  # smaller pieces asked for are cut from big reads (fewer system calls)
+_NO_RECEIVE_TIMEOUT = struct.pack("ll", 0, 0)
 
 
 _A = TypeVar("_A")
@@ -135,15 +140,6 @@ def _clamped(timeout: float | None, bounds: Bounds | None) -> float | None:
         return timeout
     left = max(at - time.monotonic(), 0.0001)
     return left if timeout is None else min(timeout, left)
-
-
-class _Disconnected(Exception):
-    """The server closed a connection before sending any byte of a response (``writing``:
-    it was gone while the request was being written)."""
-
-    def __init__(self, writing: bool = False) -> None:
-        super().__init__()
-        self.writing = writing
 
 
 # -- connections ----------------------------------------------------------------------------
@@ -358,6 +354,7 @@ class _ResponseStream(httpx.SyncByteStream):
         self._iterated = False
         self._closed = False
         self.trailers: list[bytes] = []
+        self.piece_size: int | None = None  # set by a consumer that re-cuts into this size
 
     def __iter__(self) -> Iterator[bytes]:
         if self._iterated:
@@ -388,6 +385,10 @@ class _ResponseStream(httpx.SyncByteStream):
         self._finish()
 
     def _length(self, conn: _Connection, length: int) -> Iterator[bytes]:
+        size = self.piece_size
+        if size and size >= MIN_PIECE and _WAIT_ALL and not isinstance(conn.sock, ssl.SSLSocket):
+            yield from self._length_in_pieces(conn, length, size)
+            return
         remaining = length
         if conn.end > conn.start:  # body bytes that came with the head
             take = min(remaining, conn.end - conn.start)
@@ -408,6 +409,60 @@ class _ResponseStream(httpx.SyncByteStream):
                 )
             remaining -= len(data)
             yield data
+
+    def _length_in_pieces(self, conn: _Connection, length: int, piece: int) -> Iterator[bytes]:
+        """A Content-Length body in pieces of exactly ``piece`` bytes (the last one shorter),
+        for a consumer that re-cuts the body into that size: it then passes them on as they
+        are, and every byte is copied once, by the kernel, into the ``bytes`` it gets.
+
+        ``recv(n, MSG_WAITALL)`` on the socket in blocking mode, with the read timeout as
+        ``SO_RCVTIMEO``: the kernel returns once ``n`` bytes are there, or what it has when
+        the timeout strikes (nothing at all: ``EAGAIN``, our ReadTimeout). Plain TCP on Linux
+        only; a running ``total`` deadline or cancel token takes the sliced path per read.
+        """
+        sock, timeout = conn.sock, self._read_timeout
+        remaining = length
+        pending = b""
+        while conn.end > conn.start:  # body bytes that came with the head come first
+            take = min(remaining, conn.end - conn.start, piece)
+            pending = bytes(conn.view[conn.start : conn.start + take])
+            conn.start += take
+            remaining -= take
+            if len(pending) == piece or not remaining:
+                yield pending
+                pending = b""
+        seconds = 0.0 if timeout is None else max(timeout, 0.001)
+        receive_timeout = struct.pack("ll", int(seconds), int(seconds % 1 * 1_000_000))
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, receive_timeout)
+        try:
+            while remaining:
+                want = min(piece - len(pending), remaining)
+                bounds = current_bounds()
+                if bounds is None:
+                    conn.set_timeout(None)  # blocking: SO_RCVTIMEO bounds the wait
+                    try:
+                        data = sock.recv(want, socket.MSG_WAITALL)
+                    except BlockingIOError as exc:
+                        raise TimeoutError("timed out") from exc
+                else:
+                    data = _bounded(conn, timeout, bounds, sock.recv, want)
+                if not data:
+                    raise ProtocolViolation(
+                        f"peer closed connection without sending complete message body: "
+                        f"received {length - remaining} bytes, expected {length}"
+                    )
+                remaining -= len(data)
+                if pending:
+                    data, pending = pending + data, b""
+                if len(data) < piece and remaining:  # a short read: keep the piece whole
+                    pending = data
+                    continue
+                yield data
+            if pending:
+                yield pending
+        finally:
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, _NO_RECEIVE_TIMEOUT)
 
     def _chunked(self, conn: _Connection) -> Iterator[bytes]:
         decoder = ChunkedDecoder()
@@ -518,6 +573,7 @@ class HTTPTransport(httpx.BaseTransport):
         retries: int = 0,
         socket_options: Iterable[SocketOption] | None = None,
     ) -> None:
+        socket_options = list(socket_options or ())  # an iterator would serve one user only
         self._httpx_options: dict[str, Any] = {
             "verify": verify,
             "cert": cert,
@@ -549,7 +605,7 @@ class HTTPTransport(httpx.BaseTransport):
         self._pool = _Pool(limits)
         self._local_address = local_address
         self._retries = retries
-        self._socket_options = list(socket_options or ())
+        self._socket_options = socket_options
 
     # -- the public surface -----------------------------------------------------------------
 
@@ -604,9 +660,7 @@ class HTTPTransport(httpx.BaseTransport):
                 self._pool.discard(conn)
                 if reused and replayable and not conn.answered:
                     continue  # a kept-alive connection the server had dropped: once more
-                if exc.writing and exc.__cause__ is not None:
-                    cause = exc.__cause__
-                    raise httpx.WriteError(str(cause) or repr(cause), request=request) from cause
+                # as httpcore: a write that broke without an answer reads as a disconnect
                 raise httpx.RemoteProtocolError(
                     "Server disconnected without sending a response.", request=request
                 ) from exc
@@ -657,45 +711,49 @@ class HTTPTransport(httpx.BaseTransport):
     ) -> _Connection:
         scheme, host, port = key
         timeout = _clamped(timeout, current_bounds())
-        delay = 0.0
-        for attempt in range(self._retries + 1):
-            try:
-                with trace.phase(
-                    "connection.connect_tcp",
-                    host=host,
-                    port=port,
-                    local_address=self._local_address,
-                    timeout=timeout,
-                    socket_options=self._socket_options,
-                ) as phase:
-                    conn = _Connection(self._open_socket(host, port, timeout), key)
-                    phase.value = _NetworkStream(conn)
-                break
-            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-                if attempt == self._retries:
-                    exc.request = request
-                    raise
-                time.sleep(delay)
-                delay = 0.5 if not delay else delay * 2
-        if scheme == "https":
-            sni = request.extensions.get("sni_hostname") or host
-            plain = conn.sock
-            try:
-                with trace.phase(
-                    "connection.start_tls",
-                    ssl_context=self._ssl_context,
-                    server_hostname=sni,
-                    timeout=timeout,
-                ) as phase:
-                    conn.sock = self._ssl_context.wrap_socket(plain, server_hostname=sni)
-                    phase.value = _NetworkStream(conn)
-            except TimeoutError as exc:
-                plain.close()
-                raise httpx.ConnectTimeout(str(exc) or "timed out", request=request) from exc
-            except OSError as exc:
-                plain.close()
-                raise httpx.ConnectError(str(exc), request=request) from exc
-        return conn
+        conn: _Connection | None = None
+        try:
+            delay = 0.0
+            for attempt in range(self._retries + 1):
+                try:
+                    with trace.phase(
+                        "connection.connect_tcp",
+                        host=host,
+                        port=port,
+                        local_address=self._local_address,
+                        timeout=timeout,
+                        socket_options=self._socket_options,
+                    ) as phase:
+                        conn = _Connection(self._open_socket(host, port, timeout), key)
+                        phase.value = _NetworkStream(conn)
+                    break
+                except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                    if attempt == self._retries:
+                        exc.request = request
+                        raise
+                    time.sleep(delay)
+                    delay = 0.5 if not delay else delay * 2
+            assert conn is not None
+            if scheme == "https":
+                sni = request.extensions.get("sni_hostname") or host
+                try:
+                    with trace.phase(
+                        "connection.start_tls",
+                        ssl_context=self._ssl_context,
+                        server_hostname=sni,
+                        timeout=timeout,
+                    ) as phase:
+                        conn.sock = self._ssl_context.wrap_socket(conn.sock, server_hostname=sni)
+                        phase.value = _NetworkStream(conn)
+                except TimeoutError as exc:
+                    raise httpx.ConnectTimeout(str(exc) or "timed out", request=request) from exc
+                except OSError as exc:
+                    raise httpx.ConnectError(str(exc), request=request) from exc
+            return conn
+        except BaseException:
+            if conn is not None:  # the socket opened, then TLS or a trace callback failed
+                conn.close()
+            raise
 
     def _open_socket(self, host: str, port: int, timeout: float | None) -> socket.socket:
         try:
@@ -741,15 +799,10 @@ class HTTPTransport(httpx.BaseTransport):
             with trace.phase("http11.receive_response_headers", request=request) as phase:
                 conn.set_timeout(read_timeout)
                 head = early
-                while head is None or (100 <= head.status < 200 and head.status != 101):
+                while head is None or is_interim(head.status):
                     head = self._read_head(conn)  # 100 Continue, 103 Early Hints: skipped
                 phase.value = (head.http_version, head.status, head.reason, head.headers)
-            close = early is not None or any(
-                part.strip().lower() == b"close"
-                for name, value in request.headers.raw
-                if name.lower() == b"connection"
-                for part in value.split(b",")
-            )
+            close = early is not None or asks_to_close(request.headers.raw)
             return head, body_framing(request.method.encode("ascii"), head, close)
         except TimeoutError as exc:
             raise httpx.ReadTimeout(str(exc) or "timed out", request=request) from exc
@@ -772,7 +825,7 @@ class HTTPTransport(httpx.BaseTransport):
         try:
             conn.set_timeout(read_timeout)
             head = self._read_head(conn)
-            while 100 <= head.status < 200 and head.status != 101:
+            while is_interim(head.status):
                 head = self._read_head(conn)
         except (OSError, ProtocolViolation, _Disconnected):
             raise broken from None
@@ -814,12 +867,7 @@ class HTTPTransport(httpx.BaseTransport):
         """After a head with ``Expect: 100-continue``: None once the body may go (a 100, or
         no answer within ``EXPECT_CONTINUE_WAIT``), or the final response the server sent
         instead."""
-        wait = (
-            EXPECT_CONTINUE_WAIT
-            if read_timeout is None
-            else min(read_timeout, EXPECT_CONTINUE_WAIT)
-        )
-        end = time.monotonic() + wait
+        end = time.monotonic() + continue_wait(read_timeout)
         conn.set_timeout(read_timeout)
         while True:
             if conn.start == conn.end:
@@ -830,7 +878,7 @@ class HTTPTransport(httpx.BaseTransport):
             head = self._read_head(conn)
             if head.status == 100:
                 return None
-            if not 100 <= head.status < 200 or head.status == 101:
+            if not is_interim(head.status):
                 return head
 
     def _send(
@@ -843,12 +891,6 @@ class HTTPTransport(httpx.BaseTransport):
     ) -> ResponseHead | None:
         """Write the request; returns the final response head if the server answered an
         ``Expect: 100-continue`` before the body was sent (the body then stays unsent)."""
-        headers = list(request.headers.raw)
-        names = {name.lower() for name, _ in headers}
-        chunked = any(
-            name.lower() == b"transfer-encoding" and b"chunked" in value.lower()
-            for name, value in headers
-        )
         stream = request.stream
         if not isinstance(stream, httpx.SyncByteStream):
             raise RuntimeError("Attempted to send an async request with a sync transport.")
@@ -858,16 +900,7 @@ class HTTPTransport(httpx.BaseTransport):
             if part:
                 first = part
                 break
-        if first and not chunked and b"content-length" not in names:
-            headers.append((b"Transfer-Encoding", b"chunked"))
-            chunked = True
-        if b"host" not in names:
-            headers.insert(0, (b"Host", request.url.netloc))
-        target = request.url.raw_path
-        try:
-            head = request_head(request.method.encode("ascii"), target, headers)
-        except ProtocolViolation as exc:
-            raise httpx.LocalProtocolError(str(exc), request=request) from exc
+        head, headers, chunked = prepare_request_head(request, bool(first))
         bounds = current_bounds()
         sock = conn.sock
 
@@ -883,10 +916,7 @@ class HTTPTransport(httpx.BaseTransport):
             except OSError as exc:
                 raise httpx.WriteError(str(exc) or repr(exc), request=request) from exc
 
-        expect = bool(first) and any(
-            name.lower() == b"expect" and value.lower() == b"100-continue"
-            for name, value in headers
-        )
+        expect = bool(first) and expects_continue(headers)
         traced = traced_request(request, headers) if trace.enabled else None
         if expect or traced is not None:
             with trace.phase("http11.send_request_headers", request=traced):
