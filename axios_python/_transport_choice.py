@@ -1,10 +1,9 @@
 """Which transport carries a client's requests: axios_python's own (the default) or httpx's.
 
-The sync clients we build send plain HTTP/1.1 through ``axios_python.transports`` (a faster
-HTTP/1.1 core than httpcore; see docs/transport.md); async ones keep httpx's transport
-unless asked (``chosen`` says why). ``transport="httpx"`` / ``"axios"`` on a call or an
-instance, or ``AXIOS_PYTHON_TRANSPORT=httpx`` / ``=axios`` in the environment, choose for
-both. An httpx transport object (or a 0.2.0-style
+The clients we build send plain HTTP/1.1 through ``axios_python.transports`` (a faster
+HTTP/1.1 core than httpcore; see docs/transport.md). ``transport="httpx"`` on a call or an
+instance, or ``AXIOS_PYTHON_TRANSPORT=httpx`` in the environment, keeps httpx's own
+transport; ``"axios"`` asks for ours explicitly. An httpx transport object (or a 0.2.0-style
 one) passed as ``transport=`` is the caller's and is used as it is.
 
 We let httpx build the client as usual (so that proxies from the environment still get
@@ -32,26 +31,19 @@ def check_choice(value: str) -> None:
     """Refuse an unknown ``transport="..."`` before any I/O."""
     if value not in CHOICES:
         raise InvalidOptionError(
-            f"transport={value!r}: the named transports are 'axios' (axios_python's own "
-            "HTTP/1.1 transport, the default for sync calls) and 'httpx' (httpx's); anything else "
+            f"transport={value!r}: the named transports are 'axios' (the default, "
+            "axios_python's own HTTP/1.1 transport) and 'httpx' (httpx's); anything else "
             "must be an httpx transport object"
         )
 
 
-def chosen(value: str | None, *, is_async: bool = False) -> str:
-    """The named transport to use: the option, else the environment, else the default:
-    ours for sync clients; httpx's for async ones, until the issue below is solved.
-
-    Known issue, why async calls keep httpx's transport unless asked: behind a FastAPI
-    (uvicorn, uvloop) proxy, a client that hangs up mid-stream left the upstream
-    connection open, or let the app read tens of MiB more, now and then
-    (tests/test_frameworks.py). Sanic and plain asyncio do not show it.
-    """
+def chosen(value: str | None) -> str:
+    """The named transport to use: the option, else the environment, else ours."""
     if value is not None:
         return value
     named = os.environ.get(ENVIRONMENT_VARIABLE, "").strip().lower()
     if not named:
-        return "httpx" if is_async else "axios"
+        return "axios"
     if named not in CHOICES:
         raise InvalidOptionError(f"{ENVIRONMENT_VARIABLE}={named!r}: expected 'axios' or 'httpx'")
     return named
@@ -63,9 +55,9 @@ def adopt_default_transport(
     """Give a freshly made client our transport in place of httpx's default one."""
     if "transport" in kwargs or kwargs.get("http2") or kwargs.get("proxy") is not None:
         return
-    is_async = isinstance(client, httpx.AsyncClient)
-    if chosen(choice, is_async=is_async) != "axios":
+    if chosen(choice) != "axios":
         return
+    is_async = isinstance(client, httpx.AsyncClient)
     replaced = getattr(client, "_transport", None)
     options: dict[str, Any] = {"verify": kwargs["verify"], "trust_env": kwargs["trust_env"]}
     if kwargs.get("limits") is not None:

@@ -273,14 +273,7 @@ def leave_early(app: App, upstream: Upstream, target: str) -> tuple[Connection, 
     return upstream.served[target]
 
 
-def test_client_leaving_early_releases_the_upstream(
-    app: App, upstream: Upstream, default_transport: str
-) -> None:
-    if app.name == "fastapi" and default_transport == "axios":
-        # Known issue (see axios_python/_transport_choice.py): with our async transport
-        # under uvicorn/uvloop the upstream is now and then kept open, or over-read, after
-        # the client leaves. Async calls keep httpx's transport by default until it is fixed.
-        pytest.xfail("open issue: FastAPI + our async transport after a client hangs up")
+def test_client_leaving_early_releases_the_upstream(app: App, upstream: Upstream) -> None:
     # Several times over: a close cut short by the cancellation a disconnect brings is a race,
     # lost only now and then (Sanic without asyncio.shield() lost it in about 1 run in 3).
     for attempt in range(LEAVERS):

@@ -4,9 +4,9 @@
 httpx transports with the constructor arguments of httpx's transports of the same names.
 They share the framing (``_framing``), the pool bookkeeping (``_pool``), the request-side
 decisions (``_common``), the ``trace`` extension (``_trace``) and the check for mocking
-libraries (``_mocking``). axios_python's sync clients use ``HTTPTransport`` by default; the
-async one is chosen with ``transport="axios"`` or ``AXIOS_PYTHON_TRANSPORT=axios``. Plain
-httpx code can use either: ``httpx.Client(transport=HTTPTransport())``.
+libraries (``_mocking``). axios_python's clients use them by default (``transport="httpx"``
+or ``AXIOS_PYTHON_TRANSPORT=httpx`` keeps httpx's); plain httpx code can use them too:
+``httpx.Client(transport=HTTPTransport())``.
 """
 
 from ._async import AsyncHTTPTransport

@@ -87,6 +87,7 @@ MIN_BUFFER_SIZE = 64 * 1024
 BUFFERS_BUDGET = 64 * 1024 * 1024  # what a full pool's buffers may take together
 PIECE_SIZE = 256 * 1024  # the largest body piece yielded (see _ResponseStream)
 RESERVE = 64 * 1024  # room past the buffer for the one read that may come before a pause
+CHECKPOINT_BYTES = 1024 * 1024  # a body yields a bare loop turn this often (see wait)
 
 
 def buffer_size_for(limits: httpx.Limits) -> int:
@@ -154,6 +155,7 @@ class _Connection(asyncio.BufferedProtocol):
     __slots__ = (
         "answered",
         "buffer",
+        "checkpoint",
         "drain_waiter",
         "end",
         "eof",
@@ -163,6 +165,7 @@ class _Connection(asyncio.BufferedProtocol):
         "limit",
         "loop",
         "paused",
+        "received",
         "sock",
         "start",
         "transport",
@@ -195,6 +198,8 @@ class _Connection(asyncio.BufferedProtocol):
         self.drain_waiter: asyncio.Future[None] | None = None
         self.idle_since = 0.0
         self.answered = False  # a response head (even a 1xx) came for the current request
+        self.received = 0  # bytes received in all, and at the last checkpoint (see wait)
+        self.checkpoint = 0
 
     # -- the event loop's side --------------------------------------------------------------
 
@@ -218,6 +223,7 @@ class _Connection(asyncio.BufferedProtocol):
 
     def buffer_updated(self, nbytes: int) -> None:
         self.end += nbytes
+        self.received += nbytes
         waiter = self.waiter
         if waiter is not None:
             self.waiter = None
@@ -313,7 +319,17 @@ class _Connection(asyncio.BufferedProtocol):
             self.start = start
 
     async def wait(self, timeout: float | None) -> None:
-        """Wait for more bytes after ``end`` (or for EOF). Raises TimeoutError."""
+        """Wait for more bytes after ``end`` (or for EOF), or return at once after a bare
+        turn of the loop: callers look at the buffer again either way. Raises TimeoutError.
+        """
+        if self.received - self.checkpoint >= CHECKPOINT_BYTES:
+            # anyio (Starlette, FastAPI...) cancels a task only while the future it waits
+            # on is not done yet; a fast body keeps ours done by the time anyio looks, so
+            # without this turn a cancelled proxy read on and on. Bytes may come meanwhile
+            # (and fill the buffer): hence the return, not a wait.
+            self.checkpoint = self.received
+            await asyncio.sleep(0)
+            return
         if self.end >= self.limit and self.start:  # a partial line at the end: to the front
             self._make_room()
         if self.paused:
