@@ -9,7 +9,12 @@ same way and find the end of a response head with the same pattern.
 from __future__ import annotations
 
 import re
+import select
+import socket
+import ssl
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 
@@ -23,7 +28,11 @@ __all__ = [
     "INCOMPLETE_CHUNKED",
     "Headers",
     "SocketOption",
+    "Settings",
     "asks_to_close",
+    "connection_key",
+    "settings_from",
+    "socket_info",
     "continue_wait",
     "expects_continue",
     "is_interim",
@@ -107,3 +116,102 @@ def prepare_request_head(request: httpx.Request, has_body: bool) -> tuple[bytes,
     except ProtocolViolation as exc:
         raise httpx.LocalProtocolError(str(exc), request=request) from exc
     return head, headers, chunked
+
+
+@dataclass
+class Settings:
+    """A transport's constructor arguments, checked once: what our HTTP/1.1 core uses, and
+    what httpx's own transport is built with when ours steps aside."""
+
+    httpx_options: dict[str, Any]
+    delegates_all: bool  # HTTP/2, a proxy or a Unix socket: httpx's transport does it all
+    limits: httpx.Limits
+    local_address: str | None
+    retries: int
+    socket_options: list[SocketOption] = field(default_factory=list)
+    ssl_context: ssl.SSLContext | None = None
+
+    def delegate_options(self) -> dict[str, Any]:
+        """httpx's transport arguments, with our TLS context unless the caller gave one."""
+        options = dict(self.httpx_options)
+        if self.ssl_context is not None and not isinstance(options["verify"], ssl.SSLContext):
+            options["verify"] = self.ssl_context
+        return options
+
+
+def settings_from(
+    verify: ssl.SSLContext | str | bool,
+    cert: Any,
+    trust_env: bool,
+    http1: bool,
+    http2: bool,
+    limits: httpx.Limits,
+    proxy: Any,
+    uds: str | None,
+    local_address: str | None,
+    retries: int,
+    socket_options: Iterable[SocketOption] | None,
+) -> Settings:
+    """Check the arguments both transports take (httpx's transports' own) and build the
+    TLS context our core uses (ALPN http/1.1 set on contexts we make, never on the caller's)."""
+    options = list(socket_options or ())  # once: an iterator would serve one user only
+    httpx_options: dict[str, Any] = {
+        "verify": verify,
+        "cert": cert,
+        "trust_env": trust_env,
+        "http1": http1,
+        "http2": http2,
+        "limits": limits,
+        "proxy": proxy,
+        "uds": uds,
+        "local_address": local_address,
+        "retries": retries,
+        "socket_options": options,
+    }
+    settings = Settings(httpx_options, False, limits, local_address, retries, options)
+    if http2 or proxy is not None or uds is not None:
+        settings.delegates_all = True
+        return settings
+    if not http1:
+        raise ValueError("http1=False needs http2=True")
+    context: object = httpx.create_ssl_context(verify=verify, cert=cert, trust_env=trust_env)
+    if not isinstance(context, ssl.SSLContext):  # verify=None: httpcore's default, too
+        context = httpx.create_ssl_context(cert=cert, trust_env=trust_env)
+    assert isinstance(context, ssl.SSLContext)
+    if not isinstance(verify, ssl.SSLContext):  # never alter a context we did not make
+        context.set_alpn_protocols(["http/1.1"])
+    settings.ssl_context = context
+    return settings
+
+
+def connection_key(request: httpx.Request) -> tuple[str, str, int]:
+    """(scheme, host, port) of the connection a request needs; httpx's UnsupportedProtocol
+    for a scheme other than http/https or a URL without a host."""
+    url = request.url
+    scheme = url.scheme
+    if scheme not in _DEFAULT_PORTS:
+        raise httpx.UnsupportedProtocol(
+            f"Request URL has an unsupported protocol '{scheme}://'.", request=request
+        )
+    host = url.raw_host.decode("ascii")
+    if not host:
+        raise httpx.UnsupportedProtocol("Request URL is missing a host.", request=request)
+    return scheme, host, url.port or _DEFAULT_PORTS[scheme]
+
+
+def socket_info(sock: socket.socket, info: str) -> Any:
+    """The socket-level answers of ``network_stream.get_extra_info``: "socket",
+    "client_addr", "server_addr", "is_readable" (None once the socket is closed)."""
+    if info == "socket":
+        return sock
+    try:
+        if info == "client_addr":
+            return sock.getsockname()
+        if info == "server_addr":
+            return sock.getpeername()
+        if info == "is_readable":
+            readable, _, _ = select.select([sock], [], [], 0)
+            return bool(readable)
+    except (OSError, ValueError):  # closed meanwhile
+        return None
+    return None

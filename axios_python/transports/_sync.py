@@ -52,7 +52,6 @@ from httpx import HTTPTransport as _HttpxTransport  # bound once: a patched name
 from .._cancel import CANCEL_POLL_SECONDS, CancelToken
 from .._deadline import current_bounds
 from ._common import (
-    _DEFAULT_PORTS,
     COALESCE,
     DEFAULT_LIMITS,
     HEAD_END,
@@ -60,10 +59,13 @@ from ._common import (
     SocketOption,
     _Disconnected,
     asks_to_close,
+    connection_key,
     continue_wait,
     expects_continue,
     is_interim,
     prepare_request_head,
+    settings_from,
+    socket_info,
 )
 from ._framing import (
     CHUNKED,
@@ -300,21 +302,9 @@ class _NetworkStream:
 
     def get_extra_info(self, info: str) -> Any:
         sock = self._conn.sock
-        if info == "socket":
-            return sock
         if info == "ssl_object":
             return sock._sslobj if isinstance(sock, ssl.SSLSocket) else None  # type: ignore[attr-defined]
-        try:
-            if info == "client_addr":
-                return sock.getsockname()
-            if info == "server_addr":
-                return sock.getpeername()
-            if info == "is_readable":
-                readable, _, _ = select.select([sock], [], [], 0)
-                return bool(readable)
-        except (OSError, ValueError):  # closed meanwhile
-            return None
-        return None
+        return socket_info(sock, info)
 
 
 # -- the response body ----------------------------------------------------------------------
@@ -573,39 +563,31 @@ class HTTPTransport(httpx.BaseTransport):
         retries: int = 0,
         socket_options: Iterable[SocketOption] | None = None,
     ) -> None:
-        socket_options = list(socket_options or ())  # an iterator would serve one user only
-        self._httpx_options: dict[str, Any] = {
-            "verify": verify,
-            "cert": cert,
-            "trust_env": trust_env,
-            "http1": http1,
-            "http2": http2,
-            "limits": limits,
-            "proxy": proxy,
-            "uds": uds,
-            "local_address": local_address,
-            "retries": retries,
-            "socket_options": socket_options,
-        }
+        settings = settings_from(
+            verify,
+            cert,
+            trust_env,
+            http1,
+            http2,
+            limits,
+            proxy,
+            uds,
+            local_address,
+            retries,
+            socket_options,
+        )
+        self._settings = settings
+        self._delegates_all = settings.delegates_all
         self._delegate: _HttpxTransport | None = None  # httpx's, when we step aside
-        if http2 or proxy is not None or uds is not None:
-            self._delegate = _HttpxTransport(**self._httpx_options)
-            self._delegates_all = True
+        if settings.delegates_all:
+            self._delegate = _HttpxTransport(**settings.httpx_options)
             return
-        self._delegates_all = False
-        if not http1:
-            raise ValueError("http1=False needs http2=True")
-        context: object = httpx.create_ssl_context(verify=verify, cert=cert, trust_env=trust_env)
-        if not isinstance(context, ssl.SSLContext):  # verify=None: httpcore's default, too
-            context = httpx.create_ssl_context(cert=cert, trust_env=trust_env)
-        assert isinstance(context, ssl.SSLContext)
-        self._ssl_context = context
-        if not isinstance(verify, ssl.SSLContext):  # never alter a context we did not make
-            self._ssl_context.set_alpn_protocols(["http/1.1"])
+        assert settings.ssl_context is not None
+        self._ssl_context = settings.ssl_context
         self._pool = _Pool(limits)
         self._local_address = local_address
         self._retries = retries
-        self._socket_options = socket_options
+        self._socket_options = settings.socket_options
 
     # -- the public surface -----------------------------------------------------------------
 
@@ -629,25 +611,13 @@ class HTTPTransport(httpx.BaseTransport):
     def _httpx_transport(self) -> _HttpxTransport:
         """httpx's transport built with our arguments (made on first need)."""
         if self._delegate is None:
-            options = dict(self._httpx_options)
-            if not isinstance(options["verify"], ssl.SSLContext):
-                options["verify"] = self._ssl_context
-            self._delegate = _HttpxTransport(**options)
+            self._delegate = _HttpxTransport(**self._settings.delegate_options())
         return self._delegate
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         if self._delegates_all or sync_mocked():  # respx or pytest-httpx is listening
             return self._httpx_transport().handle_request(request)
-        url = request.url
-        scheme = url.scheme
-        if scheme not in _DEFAULT_PORTS:
-            raise httpx.UnsupportedProtocol(
-                f"Request URL has an unsupported protocol '{scheme}://'.", request=request
-            )
-        host = url.raw_host.decode("ascii")
-        if not host:
-            raise httpx.UnsupportedProtocol("Request URL is missing a host.", request=request)
-        key: Key = (scheme, host, url.port or _DEFAULT_PORTS[scheme])
+        key: Key = connection_key(request)
         timeouts: dict[str, Any] = request.extensions.get("timeout", {})
         callback = request.extensions.get("trace")
         trace = NO_TRACE if callback is None else SyncTrace(callback)
