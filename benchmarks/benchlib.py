@@ -59,6 +59,7 @@ _SMALL_RESPONSE = (
     + SMALL_BODY
 )
 _NOT_FOUND = b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"
+SERVER_CPU_VARIABLE = "AXIOS_PYTHON_BENCH_SERVER_CPU"
 
 
 def send_bytes(conn: socket.socket, body: memoryview, size: int) -> None:
@@ -104,6 +105,9 @@ def serve(handler: Callable[[socket.socket, memoryview], None] | None = None) ->
     own thread; ``body`` is 1 MiB of patterned bytes to cut responses from, shared by all.
     """
     handler = handler or _serve_connection
+    cpu = os.environ.get(SERVER_CPU_VARIABLE)
+    if cpu:  # before any thread starts: threads keep the affinity they were created with
+        os.sched_setaffinity(0, {int(cpu)})
     pattern = bytes(range(256))
     body = memoryview(pattern * (MiB // len(pattern)))
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -126,11 +130,18 @@ class Server:
     """``script --_serve`` in a subprocess (this file's GET server by default), on one CPU."""
 
     def __init__(self, cpu: int | None, script: str = __file__) -> None:
+        # The server pins itself before it starts a thread: pinning it from here afterwards
+        # (as this did until 2026-11-22) moved only its main thread, and the accept and
+        # connection threads stayed on the clients' CPU.
+        env = dict(os.environ)
+        if cpu is not None:
+            env[SERVER_CPU_VARIABLE] = str(cpu)
         self.proc = subprocess.Popen(
             [sys.executable, os.path.abspath(script), "--_serve"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
+            env=env,
         )
         assert self.proc.stdout is not None
         self.port = int(self.proc.stdout.readline())
