@@ -89,7 +89,7 @@ MIN_BUFFER_SIZE = 64 * 1024
 BUFFERS_BUDGET = 64 * 1024 * 1024  # what a full pool's buffers may take together
 PIECE_SIZE = 256 * 1024  # the largest body piece yielded (see _ResponseStream)
 RESERVE = 64 * 1024  # room past the buffer for the one read that may come before a pause
-CHECKPOINT_BYTES = 1024 * 1024  # a body yields a bare loop turn this often (see wait)
+CHECKPOINT_BYTES = 8 * 1024 * 1024  # a body yields a bare loop turn this often (see wait)
 
 
 def buffer_size_for(limits: httpx.Limits) -> int:
