@@ -11,6 +11,9 @@ from __future__ import annotations
 import asyncio
 import http.server
 import os
+import shutil
+import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -19,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rawserver import ok
 
 import axios_python
 from axios_python._transport_choice import CHOICES, ENVIRONMENT_VARIABLE
@@ -153,3 +157,76 @@ def run_example(script: str, *args: str) -> subprocess.CompletedProcess[str]:
         timeout=60,
         check=False,
     )
+
+
+# -- TLS: a self-signed certificate and an HTTPS keep-alive server (the transport tests) ------
+
+MEBIBYTE = 1024 * 1024
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+    """A self-signed certificate for localhost and 127.0.0.1 (made with the openssl CLI)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command is not installed")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = str(folder / "cert.pem"), str(folder / "key.pem")
+    command = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+    command += ["-keyout", key, "-out", cert, "-subj", "/CN=localhost"]
+    command += ["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"]
+    subprocess.run(command, check=True, capture_output=True)
+    return cert, key
+
+
+@pytest.fixture
+def tls_server(certificate: tuple[str, str]) -> Iterator[tuple[str, list[int]]]:
+    """An HTTPS keep-alive server answering ``hello`` to every request (``/big``: 1 MEBIBYTE);
+    yields its URL and a list that counts the TLS connections it accepted."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*certificate)
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.05)
+    port = listener.getsockname()[1]
+    accepted: list[int] = []
+    stopping = threading.Event()
+    workers: list[threading.Thread] = []
+    big = bytes(range(256)) * (MEBIBYTE // 256)
+
+    def serve_one(raw: socket.socket) -> None:
+        try:
+            with context.wrap_socket(raw, server_side=True) as conn:
+                accepted.append(1)
+                conn.settimeout(5)
+                pending = b""
+                while not stopping.is_set():
+                    while b"\r\n\r\n" not in pending:
+                        data = conn.recv(65536)
+                        if not data:
+                            return
+                        pending += data
+                    head, _, pending = pending.partition(b"\r\n\r\n")
+                    conn.sendall(ok(big) if b" /big " in head else ok())
+        except (OSError, ssl.SSLError):
+            return
+
+    def accept() -> None:
+        while not stopping.is_set():
+            try:
+                raw, _ = listener.accept()
+            except TimeoutError:
+                continue
+            raw.settimeout(5)
+            worker = threading.Thread(target=serve_one, args=(raw,))
+            workers.append(worker)
+            worker.start()
+
+    acceptor = threading.Thread(target=accept)
+    acceptor.start()
+    try:
+        yield f"https://localhost:{port}/", accepted
+    finally:
+        stopping.set()
+        acceptor.join(5)
+        listener.close()
+        for worker in workers:
+            worker.join(5)

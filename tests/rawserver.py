@@ -34,6 +34,7 @@ __all__ = [
     "RawServer",
     "chunked",
     "keep_alive",
+    "ok",
     "response_head",
     "servers",
 ]
@@ -50,6 +51,11 @@ def response_head(
     items = headers.items() if isinstance(headers, Mapping) else headers
     lines = [f"HTTP/1.1 {status} {reason}"] + [f"{name}: {value}" for name, value in items]
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+
+def ok(body: bytes = b"hello", headers: Mapping[str, str] | None = None) -> bytes:
+    """A complete 200 response with ``body`` and its Content-Length."""
+    return response_head(200, {"Content-Length": str(len(body)), **(headers or {})}) + body
 
 
 def chunked(*pieces: bytes, end: bool = True) -> bytes:
@@ -102,6 +108,27 @@ class Connection:
         head, _, self._buffer = self._buffer.partition(b"\r\n\r\n")
         self.heads.append(head)
         return head
+
+    def read_until(self, marker: bytes) -> bytes:
+        """What the peer sent after the head, up to and including ``marker`` (less if it
+        closed first)."""
+        while marker not in self._buffer:
+            data = self._recv()
+            if not data:
+                break
+            self._buffer += data
+        body, _, self._buffer = self._buffer.partition(marker)
+        return body + marker
+
+    def read_exactly(self, size: int) -> bytes:
+        """The next ``size`` bytes the peer sent after the head (fewer if it closed first)."""
+        while len(self._buffer) < size:
+            data = self._recv()
+            if not data:
+                break
+            self._buffer += data
+        body, self._buffer = self._buffer[:size], self._buffer[size:]
+        return body
 
     # -- sending ----------------------------------------------------------------------------
 

@@ -13,11 +13,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import shutil
 import socket
 import ssl
 import struct
-import subprocess
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -29,7 +27,16 @@ import pytest
 import respx
 import sniffio
 from pytest_httpserver import HTTPServer
-from rawserver import Connection, Handler, RawServer, chunked, keep_alive, response_head, servers
+from rawserver import (
+    Connection,
+    Handler,
+    RawServer,
+    chunked,
+    keep_alive,
+    ok,
+    response_head,
+    servers,
+)
 
 import axios_python
 from axios_python.transports import AsyncHTTPTransport
@@ -52,21 +59,6 @@ def serve() -> Iterator[Callable[[Handler], RawServer]]:
 async def client() -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(transport=AsyncHTTPTransport(), timeout=5) as c:
         yield c
-
-
-def ok(body: bytes = b"hello", headers: dict[str, str] | None = None) -> bytes:
-    return response_head(200, {"Content-Length": str(len(body)), **(headers or {})}) + body
-
-
-def read_body(conn: Connection, marker: bytes) -> bytes:
-    """What the client sent after the head, up to and including ``marker``."""
-    while marker not in conn._buffer:
-        data = conn._recv()
-        if not data:
-            break
-        conn._buffer += data
-    body, _, conn._buffer = conn._buffer.partition(marker)
-    return body + marker
 
 
 async def eventually(event: threading.Event, seconds: float = 5) -> bool:
@@ -131,7 +123,7 @@ async def test_post_async_generator_is_sent_chunked(
 
     def respond(conn: Connection, head: bytes) -> None:
         seen.append(head)
-        seen.append(read_body(conn, b"0\r\n\r\n"))
+        seen.append(conn.read_until(b"0\r\n\r\n"))
         conn.send(ok(b"done"))
 
     server = serve(keep_alive(respond))
@@ -436,7 +428,7 @@ async def test_stale_connection_is_not_retried_for_a_streamed_body(
         conn.read_head()
         conn.send(ok())
         conn.read_head()
-        read_body(conn, b"0\r\n\r\n")
+        conn.read_until(b"0\r\n\r\n")
 
     server = serve(handler)
     assert (await client.get(server.url)).content == b"hello"
@@ -841,74 +833,6 @@ async def test_other_async_libraries_are_delegated(
 # -- TLS ------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
-    """A self-signed certificate for localhost and 127.0.0.1 (made with the openssl CLI)."""
-    if shutil.which("openssl") is None:
-        pytest.skip("the openssl command is not installed")
-    folder = tmp_path_factory.mktemp("tls")
-    cert, key = str(folder / "cert.pem"), str(folder / "key.pem")
-    command = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
-    command += ["-keyout", key, "-out", cert, "-subj", "/CN=localhost"]
-    command += ["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"]
-    subprocess.run(command, check=True, capture_output=True)
-    return cert, key
-
-
-@pytest.fixture
-def tls_server(certificate: tuple[str, str]) -> Iterator[tuple[str, list[int]]]:
-    """An HTTPS keep-alive server answering ``hello`` to every request (``/big``: 1 MiB);
-    yields its URL and a list that counts the TLS connections it accepted."""
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(*certificate)
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(0.05)
-    port = listener.getsockname()[1]
-    accepted: list[int] = []
-    stopping = threading.Event()
-    workers: list[threading.Thread] = []
-    big = bytes(range(256)) * (MiB // 256)
-
-    def serve_one(raw: socket.socket) -> None:
-        try:
-            with context.wrap_socket(raw, server_side=True) as conn:
-                accepted.append(1)
-                conn.settimeout(5)
-                pending = b""
-                while not stopping.is_set():
-                    while b"\r\n\r\n" not in pending:
-                        data = conn.recv(65536)
-                        if not data:
-                            return
-                        pending += data
-                    head, _, pending = pending.partition(b"\r\n\r\n")
-                    conn.sendall(ok(big) if b" /big " in head else ok())
-        except (OSError, ssl.SSLError):
-            return
-
-    def accept() -> None:
-        while not stopping.is_set():
-            try:
-                raw, _ = listener.accept()
-            except TimeoutError:
-                continue
-            raw.settimeout(5)
-            worker = threading.Thread(target=serve_one, args=(raw,))
-            workers.append(worker)
-            worker.start()
-
-    acceptor = threading.Thread(target=accept)
-    acceptor.start()
-    try:
-        yield f"https://localhost:{port}/", accepted
-    finally:
-        stopping.set()
-        acceptor.join(5)
-        listener.close()
-        for worker in workers:
-            worker.join(5)
-
-
 async def test_https_with_keep_alive(
     tls_server: tuple[str, list[int]], certificate: tuple[str, str]
 ) -> None:
@@ -999,16 +923,6 @@ async def test_verify_none_means_the_default_context() -> None:
 # -- Expect: 100-continue -------------------------------------------------------------------
 
 
-def read_exactly(conn: Connection, size: int) -> bytes:
-    while len(conn._buffer) < size:
-        data = conn._recv()
-        if not data:
-            break
-        conn._buffer += data
-    body, conn._buffer = conn._buffer[:size], conn._buffer[size:]
-    return body
-
-
 async def test_expect_continue_sends_the_body_after_100(
     serve: Callable[[Handler], RawServer], client: httpx.AsyncClient
 ) -> None:
@@ -1019,7 +933,7 @@ async def test_expect_continue_sends_the_body_after_100(
         time.sleep(0.2)
         seen.append(bytes(conn._buffer))  # nothing of the body may have come yet
         conn.send(b"HTTP/1.1 100 Continue\r\n\r\n")
-        seen.append(read_exactly(conn, 5))
+        seen.append(conn.read_exactly(5))
         conn.send(ok(b"done"))
 
     server = serve(handler)
@@ -1057,7 +971,7 @@ async def test_expect_continue_without_answer_sends_after_a_wait(
     serve: Callable[[Handler], RawServer], client: httpx.AsyncClient
 ) -> None:
     def respond(conn: Connection, head: bytes) -> None:
-        read_exactly(conn, 3)
+        conn.read_exactly(3)
         conn.send(ok(b"late"))
 
     server = serve(keep_alive(respond))
@@ -1073,7 +987,7 @@ async def test_expect_continue_wait_is_capped_by_the_read_timeout(
     serve: Callable[[Handler], RawServer],
 ) -> None:
     def respond(conn: Connection, head: bytes) -> None:
-        read_exactly(conn, 3)
+        conn.read_exactly(3)
         conn.send(ok(b"soon"))
 
     server = serve(keep_alive(respond))

@@ -28,7 +28,16 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
-from rawserver import Connection, Handler, RawServer, chunked, keep_alive, response_head, servers
+from rawserver import (
+    Connection,
+    Handler,
+    RawServer,
+    chunked,
+    keep_alive,
+    ok,
+    response_head,
+    servers,
+)
 
 from axios_python.transports import HTTPTransport
 
@@ -245,10 +254,6 @@ def serve() -> Iterator[Callable[[Handler], RawServer]]:
 # -- server scripts -------------------------------------------------------------------------
 
 
-def ok(body: bytes = b"hello", headers: dict[str, str] | None = None) -> bytes:
-    return response_head(200, {"Content-Length": str(len(body)), **(headers or {})}) + body
-
-
 def answer_ok(conn: Connection, head: bytes) -> None:
     conn.send(ok())
 
@@ -311,22 +316,12 @@ def drain(conn: Connection, seconds: float) -> bytes:
     return data
 
 
-def read_exactly(conn: Connection, size: int) -> bytes:
-    while len(conn._buffer) < size:
-        data = conn._recv()
-        if not data:
-            break
-        conn._buffer += data
-    body, conn._buffer = conn._buffer[:size], conn._buffer[size:]
-    return body
-
-
 def read_request_body(conn: Connection, head: bytes) -> bytes:
     """The body after ``head`` (Content-Length or chunked framing), raw."""
     lines = head.lower().split(b"\r\n")
     for line in lines:
         if line.startswith(b"content-length:"):
-            return read_exactly(conn, int(line.split(b":")[1]))
+            return conn.read_exactly(int(line.split(b":")[1]))
     if any(line.startswith(b"transfer-encoding:") for line in lines):
         while b"0\r\n\r\n" not in conn._buffer:
             data = conn._recv()

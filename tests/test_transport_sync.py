@@ -8,10 +8,8 @@ scripted raw-socket server (tests/rawserver.py), plus the sans-I/O framing on it
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import ssl
-import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -21,7 +19,16 @@ import httpcore
 import httpx
 import pytest
 from pytest_httpserver import HTTPServer
-from rawserver import Connection, Handler, RawServer, chunked, keep_alive, response_head, servers
+from rawserver import (
+    Connection,
+    Handler,
+    RawServer,
+    chunked,
+    keep_alive,
+    ok,
+    response_head,
+    servers,
+)
 
 import axios_python
 from axios_python.transports import HTTPTransport
@@ -52,31 +59,6 @@ def serve() -> Iterator[Callable[[Handler], RawServer]]:
 def client() -> Iterator[httpx.Client]:
     with httpx.Client(transport=HTTPTransport(), timeout=5) as c:
         yield c
-
-
-def ok(body: bytes = b"hello", headers: dict[str, str] | None = None) -> bytes:
-    return response_head(200, {"Content-Length": str(len(body)), **(headers or {})}) + body
-
-
-def read_body(conn: Connection, marker: bytes) -> bytes:
-    """What the client sent after the head, up to and including ``marker``."""
-    while marker not in conn._buffer:
-        data = conn._recv()
-        if not data:
-            break
-        conn._buffer += data
-    body, _, conn._buffer = conn._buffer.partition(marker)
-    return body + marker
-
-
-def read_exactly(conn: Connection, size: int) -> bytes:
-    while len(conn._buffer) < size:
-        data = conn._recv()
-        if not data:
-            break
-        conn._buffer += data
-    body, conn._buffer = conn._buffer[:size], conn._buffer[size:]
-    return body
 
 
 # -- basic exchanges ------------------------------------------------------------------------
@@ -120,7 +102,7 @@ def test_post_generator_is_sent_chunked(serve: Callable[[Handler], RawServer]) -
 
     def respond(conn: Connection, head: bytes) -> None:
         seen.append(head)
-        seen.append(read_body(conn, b"0\r\n\r\n"))
+        seen.append(conn.read_until(b"0\r\n\r\n"))
         conn.send(ok(b"done"))
 
     server = serve(keep_alive(respond))
@@ -642,77 +624,6 @@ def test_chunked_body_cut_short(
 # -- TLS ------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
-    """A self-signed certificate for localhost and 127.0.0.1 (made with the openssl CLI)."""
-    if shutil.which("openssl") is None:
-        pytest.skip("the openssl command is not installed")
-    folder = tmp_path_factory.mktemp("tls")
-    cert, key = str(folder / "cert.pem"), str(folder / "key.pem")
-    command = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
-    command += ["-keyout", key, "-out", cert, "-subj", "/CN=localhost"]
-    command += ["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"]
-    subprocess.run(
-        command,
-        check=True,
-        capture_output=True,
-    )
-    return cert, key
-
-
-@pytest.fixture
-def tls_server(certificate: tuple[str, str]) -> Iterator[tuple[str, list[int]]]:
-    """An HTTPS keep-alive server answering ``hello`` to every request; yields its URL and
-    a list that counts the TLS connections it accepted."""
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(*certificate)
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(0.05)
-    port = listener.getsockname()[1]
-    accepted: list[int] = []
-    stopping = threading.Event()
-    workers: list[threading.Thread] = []
-
-    def serve_one(raw: socket.socket) -> None:
-        try:
-            with context.wrap_socket(raw, server_side=True) as conn:
-                accepted.append(1)
-                conn.settimeout(5)
-                pending = b""
-                while not stopping.is_set():
-                    while b"\r\n\r\n" not in pending:
-                        data = conn.recv(65536)
-                        if not data:
-                            return
-                        pending += data
-                    _, _, pending = pending.partition(b"\r\n\r\n")
-                    conn.sendall(ok())
-        except (OSError, ssl.SSLError):
-            return
-
-    def accept() -> None:
-        while not stopping.is_set():
-            try:
-                raw, _ = listener.accept()
-            except TimeoutError:
-                continue
-            raw.settimeout(5)
-            worker = threading.Thread(target=serve_one, args=(raw,))
-            workers.append(worker)
-            worker.start()
-
-    acceptor = threading.Thread(target=accept)
-    acceptor.start()
-    try:
-        yield f"https://localhost:{port}/", accepted
-    finally:
-        stopping.set()
-        acceptor.join(5)
-        listener.close()
-        for worker in workers:
-            worker.join(5)
-
-
 def test_https_with_keep_alive(
     tls_server: tuple[str, list[int]], certificate: tuple[str, str]
 ) -> None:
@@ -782,7 +693,7 @@ def test_expect_continue_sends_the_body_after_100(serve: Callable[[Handler], Raw
         time.sleep(0.2)
         seen.append(bytes(conn._buffer))  # nothing of the body may have come yet
         conn.send(b"HTTP/1.1 100 Continue\r\n\r\n")
-        seen.append(read_exactly(conn, 5))
+        seen.append(conn.read_exactly(5))
         conn.send(ok(b"done"))
 
     server = serve(handler)
@@ -819,7 +730,7 @@ def test_expect_continue_without_answer_sends_after_a_wait(
     serve: Callable[[Handler], RawServer],
 ) -> None:
     def respond(conn: Connection, head: bytes) -> None:
-        read_exactly(conn, 3)
+        conn.read_exactly(3)
         conn.send(ok(b"late"))
 
     server = serve(keep_alive(respond))
