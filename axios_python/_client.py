@@ -187,7 +187,8 @@ class Axios:
         return kwargs
 
     def _sync_client(self, prepared: Prepared) -> httpx.Client:
-        # Exchanges with a total deadline get a pool whose sockets clamp every wait to it;
+        # Exchanges with a total deadline get a pool whose sockets clamp every wait to it
+        # (with httpx's transport; ours reads the deadline itself, either pool works);
         # the rest skip that per-read cost.
         watched = prepared.timeout.total is not None or prepared.cancel_token is not None
         clamped = watched and prepared.transport is None

@@ -433,8 +433,9 @@ class Response:
         raise error from exc
 
     def _arm(self, arm: Callable[[Deadline, Callable[[], None]], Watch | None]) -> None:
-        # Only a caller's own transport needs the watchdog: the pools we build clamp every
-        # socket wait to the deadline already (``_deadline.clamp_socket_waits``).
+        # Only a caller's own transport needs the watchdog: the pools we build cut every
+        # socket wait at the deadline already (our transport reads ``current_bounds()``;
+        # httpx's gets ``_deadline.clamp_socket_waits``).
         caller_transport = self._prepared is not None and self._prepared.transport is not None
         if caller_transport and self._deadline.at is not None and self._watch is None:
             action = shutdown_socket_of(self._raw.extensions)
