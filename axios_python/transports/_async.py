@@ -56,6 +56,7 @@ from ._common import (
     SocketOption,
     _Disconnected,
     asks_to_close,
+    connect_failure,
     connection_key,
     continue_wait,
     expects_continue,
@@ -797,7 +798,6 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
             socket_options,
         )
         self._settings = settings
-        self._delegates_all = settings.delegates_all
         self._delegate: _HttpxAsyncTransport | None = None  # httpx's, when we step aside
         if settings.delegates_all:
             self._delegate = _HttpxAsyncTransport(**settings.httpx_options)
@@ -806,9 +806,6 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
         self._ssl_context = settings.ssl_context
         self._pool = _Pool(limits)
         self._buffer_size = buffer_size_for(limits)
-        self._local_address = local_address
-        self._retries = retries
-        self._socket_options = settings.socket_options
 
     # -- the public surface -----------------------------------------------------------------
 
@@ -826,7 +823,7 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
     async def aclose(self) -> None:
         if self._delegate is not None:
             await self._delegate.aclose()
-        if self._delegates_all:
+        if self._settings.delegates_all:
             return
         if self._pool.idle:
             self._pool.close()
@@ -842,7 +839,7 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if (
-            self._delegates_all
+            self._settings.delegates_all
             or async_mocked()  # respx or pytest-httpx is listening
             or sniffio.current_async_library() != "asyncio"  # trio & co: httpcore speaks them
         ):
@@ -915,22 +912,22 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
         scheme, host, port = key
         loop = asyncio.get_running_loop()
         delay = 0.0
-        for attempt in range(self._retries + 1):
+        for attempt in range(self._settings.retries + 1):
             try:
                 async with trace.phase(
                     "connection.connect_tcp",
                     host=host,
                     port=port,
-                    local_address=self._local_address,
+                    local_address=self._settings.local_address,
                     timeout=timeout,
-                    socket_options=self._socket_options,
+                    socket_options=self._settings.socket_options,
                 ) as phase:
                     sock = await self._open_socket(host, port, timeout)
                     conn = _Connection(key, sock, loop, self._buffer_size)
                     phase.value = _NetworkStream(conn)
                 break
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-                if attempt == self._retries:
+                if attempt == self._settings.retries:
                     exc.request = request
                     raise
                 await asyncio.sleep(delay)
@@ -996,26 +993,19 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
                 raise httpx.ConnectError(str(exc)) from exc
         error: Exception | None = None
         for family, kind, proto, _, address in infos:
-            sock = socket.socket(family, kind, proto)
+            sock: socket.socket | None = None
             try:
+                sock = self._settings.new_socket(family, kind, proto)
                 sock.setblocking(False)
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                for option in self._socket_options:
-                    sock.setsockopt(*option)
-                if self._local_address is not None:
-                    sock.bind((self._local_address, 0))
                 await _within(loop.sock_connect(sock, address), timeout)
                 return sock
-            except TimeoutError as exc:
-                sock.close()
-                error = httpx.ConnectTimeout(str(exc) or "timed out")
-                error.__cause__ = exc
-            except OSError as exc:
-                sock.close()
-                error = httpx.ConnectError(str(exc))
-                error.__cause__ = exc
+            except OSError as exc:  # TimeoutError included
+                if sock is not None:
+                    sock.close()
+                error = connect_failure(exc)
             except BaseException:
-                sock.close()
+                if sock is not None:
+                    sock.close()
                 raise
         raise error or httpx.ConnectError(f"no address found for {host}")
 

@@ -30,6 +30,7 @@ __all__ = [
     "SocketOption",
     "Settings",
     "asks_to_close",
+    "connect_failure",
     "connection_key",
     "settings_from",
     "socket_info",
@@ -131,6 +132,21 @@ class Settings:
     socket_options: list[SocketOption] = field(default_factory=list)
     ssl_context: ssl.SSLContext | None = None
 
+    def new_socket(self, family: int, kind: int, proto: int) -> socket.socket:
+        """A socket for one address of the host: TCP_NODELAY, the caller's socket options
+        and local address applied (closed again if any of that fails)."""
+        sock = socket.socket(family, kind, proto)
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            for option in self.socket_options:
+                sock.setsockopt(*option)
+            if self.local_address is not None:
+                sock.bind((self.local_address, 0))
+        except BaseException:
+            sock.close()
+            raise
+        return sock
+
     def delegate_options(self) -> dict[str, Any]:
         """httpx's transport arguments, with our TLS context unless the caller gave one."""
         options = dict(self.httpx_options)
@@ -182,6 +198,17 @@ def settings_from(
         context.set_alpn_protocols(["http/1.1"])
     settings.ssl_context = context
     return settings
+
+
+def connect_failure(exc: OSError) -> httpx.TransportError:
+    """httpx's error for one failed connect attempt (a timeout or not), the cause chained."""
+    error: httpx.TransportError
+    if isinstance(exc, TimeoutError):
+        error = httpx.ConnectTimeout(str(exc) or "timed out")
+    else:
+        error = httpx.ConnectError(str(exc))
+    error.__cause__ = exc
+    return error
 
 
 def connection_key(request: httpx.Request) -> tuple[str, str, int]:

@@ -59,6 +59,7 @@ from ._common import (
     SocketOption,
     _Disconnected,
     asks_to_close,
+    connect_failure,
     connection_key,
     continue_wait,
     expects_continue,
@@ -577,7 +578,6 @@ class HTTPTransport(httpx.BaseTransport):
             socket_options,
         )
         self._settings = settings
-        self._delegates_all = settings.delegates_all
         self._delegate: _HttpxTransport | None = None  # httpx's, when we step aside
         if settings.delegates_all:
             self._delegate = _HttpxTransport(**settings.httpx_options)
@@ -585,9 +585,6 @@ class HTTPTransport(httpx.BaseTransport):
         assert settings.ssl_context is not None
         self._ssl_context = settings.ssl_context
         self._pool = _Pool(limits)
-        self._local_address = local_address
-        self._retries = retries
-        self._socket_options = settings.socket_options
 
     # -- the public surface -----------------------------------------------------------------
 
@@ -605,7 +602,7 @@ class HTTPTransport(httpx.BaseTransport):
     def close(self) -> None:
         if self._delegate is not None:
             self._delegate.close()
-        if not self._delegates_all:
+        if not self._settings.delegates_all:
             self._pool.close()
 
     def _httpx_transport(self) -> _HttpxTransport:
@@ -615,7 +612,7 @@ class HTTPTransport(httpx.BaseTransport):
         return self._delegate
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        if self._delegates_all or sync_mocked():  # respx or pytest-httpx is listening
+        if self._settings.delegates_all or sync_mocked():  # respx or pytest-httpx is listening
             return self._httpx_transport().handle_request(request)
         key: Key = connection_key(request)
         timeouts: dict[str, Any] = request.extensions.get("timeout", {})
@@ -684,21 +681,21 @@ class HTTPTransport(httpx.BaseTransport):
         conn: _Connection | None = None
         try:
             delay = 0.0
-            for attempt in range(self._retries + 1):
+            for attempt in range(self._settings.retries + 1):
                 try:
                     with trace.phase(
                         "connection.connect_tcp",
                         host=host,
                         port=port,
-                        local_address=self._local_address,
+                        local_address=self._settings.local_address,
                         timeout=timeout,
-                        socket_options=self._socket_options,
+                        socket_options=self._settings.socket_options,
                     ) as phase:
                         conn = _Connection(self._open_socket(host, port, timeout), key)
                         phase.value = _NetworkStream(conn)
                     break
                 except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-                    if attempt == self._retries:
+                    if attempt == self._settings.retries:
                         exc.request = request
                         raise
                     time.sleep(delay)
@@ -732,24 +729,16 @@ class HTTPTransport(httpx.BaseTransport):
             raise httpx.ConnectError(str(exc)) from exc
         error: Exception | None = None
         for family, kind, proto, _, address in infos:
-            sock = socket.socket(family, kind, proto)
+            sock: socket.socket | None = None
             try:
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                for option in self._socket_options:
-                    sock.setsockopt(*option)
-                if self._local_address is not None:
-                    sock.bind((self._local_address, 0))
+                sock = self._settings.new_socket(family, kind, proto)
                 sock.settimeout(timeout)
                 sock.connect(address)
                 return sock
-            except TimeoutError as exc:
-                sock.close()
-                error = httpx.ConnectTimeout(str(exc) or "timed out")
-                error.__cause__ = exc
-            except OSError as exc:
-                sock.close()
-                error = httpx.ConnectError(str(exc))
-                error.__cause__ = exc
+            except OSError as exc:  # TimeoutError included
+                if sock is not None:
+                    sock.close()
+                error = connect_failure(exc)
         raise error or httpx.ConnectError(f"no address found for {host}")
 
     # -- one exchange: the request out, the response head in --------------------------------
