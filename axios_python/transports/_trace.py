@@ -15,7 +15,7 @@ Without the extension a transport uses ``NO_TRACE``, whose phases do nothing.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
@@ -54,8 +54,9 @@ def traced_request(request: httpx.Request, headers: list[tuple[bytes, bytes]]) -
     )
 
 
-class Phase:
-    """One traced phase: ``with trace.phase(name, **info) as phase: ...; phase.value = x``."""
+class _Phase:
+    """What a traced phase reports: ``<name>.started`` with the phase's arguments, then
+    ``<name>.complete`` with ``return_value`` or ``<name>.failed`` with ``exception``."""
 
     __slots__ = ("_callback", "_info", "_name", "value")
 
@@ -67,8 +68,22 @@ class Phase:
         self._info = info
         self.value: Any = None
 
+    def _started(self) -> tuple[str, dict[str, Any]]:
+        return self._name + ".started", self._info
+
+    def _ended(self, exc: BaseException | None) -> tuple[str, dict[str, Any]]:
+        if exc is None:
+            return self._name + ".complete", {"return_value": self.value}
+        return self._name + ".failed", {"exception": exc}
+
+
+class Phase(_Phase):
+    """One traced phase: ``with trace.phase(name, **info) as phase: ...; phase.value = x``."""
+
+    __slots__ = ()
+
     def __enter__(self) -> Phase:
-        self._callback(self._name + ".started", self._info)
+        self._callback(*self._started())
         return self
 
     def __exit__(
@@ -77,10 +92,25 @@ class Phase:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if exc is None:
-            self._callback(self._name + ".complete", {"return_value": self.value})
-        else:
-            self._callback(self._name + ".failed", {"exception": exc})
+        self._callback(*self._ended(exc))
+
+
+class AsyncPhase(_Phase):
+    """The async twin of ``Phase``: the callback's coroutine is awaited."""
+
+    __slots__ = ()
+
+    async def __aenter__(self) -> AsyncPhase:
+        await self._callback(*self._started())
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self._callback(*self._ended(exc))
 
 
 class _NoPhase:
@@ -104,62 +134,30 @@ class _NoPhase:
         return None
 
 
-class SyncTrace:
-    """Calls a plain ``callback(name, info)``."""
-
+class _Trace:
     __slots__ = ("_callback",)
     enabled = True
+    _phase_type: type[_Phase] = _Phase
 
     def __init__(self, callback: Callable[[str, dict[str, Any]], Any]) -> None:
         self._callback = callback
 
-    def phase(self, name: str, **info: Any) -> Phase | _NoPhase:
-        return Phase(self._callback, name, info)
+    def phase(self, name: str, **info: Any) -> Any:
+        return self._phase_type(self._callback, name, info)
 
 
-class AsyncPhase:
-    """The async twin of ``Phase``: the callback's coroutine is awaited."""
+class SyncTrace(_Trace):
+    """Calls a plain ``callback(name, info)``."""
 
-    __slots__ = ("_callback", "_info", "_name", "value")
-
-    def __init__(
-        self,
-        callback: Callable[[str, dict[str, Any]], Awaitable[Any]],
-        name: str,
-        info: dict[str, Any],
-    ) -> None:
-        self._callback = callback
-        self._name = name
-        self._info = info
-        self.value: Any = None
-
-    async def __aenter__(self) -> AsyncPhase:
-        await self._callback(self._name + ".started", self._info)
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if exc is None:
-            await self._callback(self._name + ".complete", {"return_value": self.value})
-        else:
-            await self._callback(self._name + ".failed", {"exception": exc})
+    __slots__ = ()
+    _phase_type = Phase
 
 
-class AsyncTrace:
+class AsyncTrace(_Trace):
     """Awaits an ``async def callback(name, info)``."""
 
-    __slots__ = ("_callback",)
-    enabled = True
-
-    def __init__(self, callback: Callable[[str, dict[str, Any]], Awaitable[Any]]) -> None:
-        self._callback = callback
-
-    def phase(self, name: str, **info: Any) -> AsyncPhase | _NoPhase:
-        return AsyncPhase(self._callback, name, info)
+    __slots__ = ()
+    _phase_type = AsyncPhase
 
 
 class _NoTrace:
