@@ -327,7 +327,7 @@ class Axios:
         exchange = Exchange(prepared, build_request(client, prepared, is_async=False), deadline)
         try:
             with deadline_scope(deadline, prepared.cancel_token):
-                raw = client.send(exchange.request, **exchange.send_options)
+                raw = exchange.send(client)
         except Exception as exc:
             exchange.raise_mapped(exc)
         response = exchange.response(raw, is_async=False)
@@ -400,8 +400,7 @@ class Axios:
         client = await self._async_client(prepared)
         exchange = Exchange(prepared, build_request(client, prepared, is_async=True), deadline)
         try:
-            send = client.send(exchange.request, **exchange.send_options)
-            raw = await watched(send, deadline, prepared.cancel_token)
+            raw = await watched(exchange.send_async(client), deadline, prepared.cancel_token)
         except Exception as exc:
             exchange.raise_mapped(exc)
         response = exchange.response(raw, is_async=True)

@@ -19,9 +19,11 @@ from typing import Any, Final, NoReturn
 
 import httpx
 
+from . import _direct as direct
 from ._compat import STREAM_EXTENSION, adapt_transport
 from ._config import Prepared, request_transforms, response_hooks
 from ._deadline import Deadline
+from ._direct import direct_route
 from ._exceptions import (
     AxiosError,
     InterceptorError,
@@ -279,7 +281,7 @@ def client_kwargs(options: tuple[tuple[str, Any], ...], *, is_async: bool) -> di
 class Exchange:
     """One request on its way: what the sync and async send twins share, minus the I/O."""
 
-    __slots__ = ("deadline", "prepared", "request", "send_options", "started")
+    __slots__ = ("auth", "deadline", "follow_redirects", "prepared", "request", "started")
 
     def __init__(
         self, prepared: Prepared, request: httpx.Request, deadline: Deadline | None = None
@@ -288,14 +290,30 @@ class Exchange:
         self.request = request
         self.deadline = deadline or Deadline(prepared.timeout.total)
         self.started = time.perf_counter()
-        self.send_options: dict[str, Any] = {
-            "stream": True,
-            "auth": prepared.config.get("auth"),
-            "follow_redirects": prepared.follow_redirects,
-        }
+        self.auth = prepared.config.get("auth")
+        self.follow_redirects = prepared.follow_redirects
         transfer = prepared.transfer
         if transfer is not None and transfer.meters_upload:
             meter_upload(request, transfer, self.deadline, prepared.cancel_token)
+
+    def send(self, client: httpx.Client) -> httpx.Response:
+        """The response head, its body left to stream: past httpx's ``send`` when it would
+        add nothing (``_direct``), through it otherwise."""
+        transport = direct_route(client, self.request, self.auth)
+        if transport is not None:
+            return direct.send(client, transport, self.request, self.follow_redirects)
+        return client.send(
+            self.request, stream=True, auth=self.auth, follow_redirects=self.follow_redirects
+        )
+
+    async def send_async(self, client: httpx.AsyncClient) -> httpx.Response:
+        """The async twin of ``send``."""
+        transport = direct_route(client, self.request, self.auth)
+        if transport is not None:
+            return await direct.send_async(client, transport, self.request, self.follow_redirects)
+        return await client.send(
+            self.request, stream=True, auth=self.auth, follow_redirects=self.follow_redirects
+        )
 
     def raise_mapped(self, exc: BaseException) -> NoReturn:
         """Re-raise a send failure: ours if it came from the HTTP stack, else unchanged."""
