@@ -25,7 +25,11 @@ try:
     from httpx._client import BoundAsyncStream, BoundSyncStream, ClientState
 except ImportError:  # pragma: no cover - a future httpx without them
     AVAILABLE = False
+    BOUND_STREAMS: tuple[type[Any], ...] = ()
 else:
+    # The wrappers httpx's client puts around a transport's body stream (Response reads
+    # through them to the transport's own stream: see Response._wire).
+    BOUND_STREAMS = (BoundSyncStream, BoundAsyncStream)
     AVAILABLE = all(
         hasattr(kind, name)
         for kind in (httpx.Client, httpx.AsyncClient)

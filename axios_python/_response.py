@@ -39,6 +39,7 @@ from ._decoders import (
     check_chunk_size,
     decoder_for,
 )
+from ._direct import BOUND_STREAMS
 from ._events import JSONLinesDecoder, ServerSentEvent, SSEDecoder
 from ._exceptions import (
     AxiosError,
@@ -72,20 +73,36 @@ def _is_json(content_type: str) -> bool:
 
 
 class _BodyPipeline:
-    """Wire bytes in, decoded bytes out: deadline, decompression and size limit in one place."""
+    """Wire bytes in, decoded bytes out: deadline, decompression, size limit and the re-cut
+    into ``chunk_size`` pieces in one place (one generator frame per piece, not one per
+    stage: in the async hot loop each frame is a resumption per piece)."""
 
-    __slots__ = ("_deadline", "_decoder", "_fast", "_limit", "is_passthrough")
+    __slots__ = ("_chunker", "_deadline", "_decoder", "_fast", "_limit", "is_passthrough")
 
-    def __init__(self, decoder: ContentDecoder, limit: SizeLimit, deadline: Deadline) -> None:
+    def __init__(
+        self,
+        decoder: ContentDecoder,
+        limit: SizeLimit,
+        deadline: Deadline,
+        chunk_size: int | None = None,
+    ) -> None:
         self._decoder = decoder
         self._limit = limit
         self._deadline = deadline
+        self._chunker = None if chunk_size is None else ByteChunker(chunk_size)
         self.is_passthrough = isinstance(decoder, IdentityDecoder) and limit.limit is None
         self._fast = self.is_passthrough and deadline.at is None
 
-    def feed(self, raw: bytes) -> Iterator[bytes]:
+    @property
+    def is_unchanged(self) -> bool:
+        """Bytes off the wire come out as they are, in the same pieces."""
+        return self.is_passthrough and self._chunker is None
+
+    def feed(self, raw: bytes) -> Iterable[bytes]:
         if self._fast:
-            return iter((raw,)) if raw else iter(())
+            if self._chunker is not None:
+                return self._chunker.feed(raw)
+            return (raw,) if raw else ()
         return self._feed(raw)
 
     def _feed(self, raw: bytes) -> Iterator[bytes]:
@@ -93,14 +110,24 @@ class _BodyPipeline:
             raise DeadlineExceeded(
                 f"total timeout of {self._deadline.total:g} s exceeded while reading the body"
             )
+        chunker = self._chunker
         for piece in self._decoder.feed(raw):
             self._limit.feed(piece)
-            yield piece
+            if chunker is None:
+                yield piece
+            else:
+                yield from chunker.feed(piece)
 
     def flush(self) -> Iterator[bytes]:
+        chunker = self._chunker
         for piece in self._decoder.flush():
             self._limit.feed(piece)
-            yield piece
+            if chunker is None:
+                yield piece
+            else:
+                yield from chunker.feed(piece)
+        if chunker is not None:
+            yield from chunker.flush()
 
 
 class Response:
@@ -368,7 +395,7 @@ class Response:
             error.config = self._prepared.config
         return error
 
-    def _start_stream(self, api: str) -> _BodyPipeline:
+    def _start_stream(self, api: str, chunk_size: int | None = None) -> _BodyPipeline:
         """Claim the one-time right to read the body off the wire."""
         async_api = api.startswith("a")
         if async_api != self._is_async:
@@ -395,7 +422,7 @@ class Response:
         decoder: ContentDecoder = (
             IdentityDecoder() if api.endswith("raw") else decoder_for(encoding)
         )
-        return _BodyPipeline(decoder, self._size_limit, self._deadline)
+        return _BodyPipeline(decoder, self._size_limit, self._deadline, chunk_size)
 
     def _deadline_struck(self) -> bool:
         return self._deadline.expired() or (self._watch is not None and self._watch.fired)
@@ -494,26 +521,34 @@ class Response:
         which the chunker passes on without copying them (``transports._sync``)."""
         if piece_size is None or not pipeline.is_passthrough:
             return
-        stream: Any = getattr(self._raw.stream, "_stream", None)  # httpx wraps the transport's
+        stream: Any = self._wire()
         if hasattr(stream, "piece_size"):
             stream.piece_size = piece_size
 
-    def _iter_decoded(self, api: str, piece_size: int | None = None) -> Iterator[bytes]:
-        """Decoded body pieces off the wire; the hot loop of every sync read.
+    def _wire(self) -> Any:
+        """The transport's body stream: httpx's client binds it in a stream that only passes
+        chunks through (and times the response when closed), one more frame per chunk; the
+        body is read from the stream it wraps, and closed through httpx's response."""
+        stream = self._raw.stream
+        return stream._stream if isinstance(stream, BOUND_STREAMS) else stream
 
-        It reads httpx's response stream directly (httpx's ``iter_raw`` would add a chunker
+    def _iter_decoded(self, api: str, chunk_size: int | None = None) -> Iterator[bytes]:
+        """Decoded body pieces (re-cut to ``chunk_size``) off the wire; the hot loop of every
+        sync read.
+
+        It reads the transport's stream directly (httpx's ``iter_raw`` would add a chunker
         and a context manager per chunk) and maps errors with a plain try, not ``_guard``.
         """
-        pipeline = self._start_stream(api)
-        self._ask_for_pieces(pipeline, piece_size)
+        pipeline = self._start_stream(api, chunk_size)
+        self._ask_for_pieces(pipeline, chunk_size)
         try:
             self._arm(arm_sync)
             self._raw.is_stream_consumed = True
-            wire = iter(cast("Iterable[bytes]", self._raw.stream))
+            wire = iter(cast("Iterable[bytes]", self._wire()))
             token = self._prepared.cancel_token if self._prepared else None
             meter = self._download_meter(token)
             plain = self._deadline.at is None and token is None and meter is None
-            if plain and pipeline.is_passthrough:
+            if plain and pipeline.is_unchanged:
                 for raw in wire:
                     if raw:
                         yield raw
@@ -546,24 +581,14 @@ class Response:
     def iter_raw(self, chunk_size: int | None = None) -> Iterator[bytes]:
         """The bytes as they came off the wire, still compressed if the server compressed them."""
         check_chunk_size(chunk_size)
-        return self._chunked(self._iter_decoded("iter_raw", chunk_size), chunk_size)
+        return self._iter_decoded("iter_raw", chunk_size)
 
     def iter_bytes(self, chunk_size: int | None = None) -> Iterator[bytes]:
         """Decoded bytes; with ``chunk_size`` every chunk but the last is exactly that long."""
         check_chunk_size(chunk_size)
         if self._content is not None:
             return self._from_memory(chunk_size)
-        return self._chunked(self._iter_decoded("iter_bytes", chunk_size), chunk_size)
-
-    @staticmethod
-    def _chunked(source: Iterator[bytes], chunk_size: int | None) -> Iterator[bytes]:
-        if chunk_size is None:
-            yield from source
-            return
-        chunker = ByteChunker(chunk_size)
-        for data in source:
-            yield from chunker.feed(data)
-        yield from chunker.flush()
+        return self._iter_decoded("iter_bytes", chunk_size)
 
     def iter_text(self, chunk_size: int | None = None) -> Iterator[str]:
         """Decoded text; a multi-byte character is never split across chunks."""
@@ -711,16 +736,21 @@ class Response:
             await self.aclose()
             self._raise_as_ours(exc)
 
-    async def _aiter_decoded(self, api: str, piece_size: int | None = None) -> AsyncIterator[bytes]:
+    async def _aiter_decoded(self, api: str, chunk_size: int | None = None) -> AsyncIterator[bytes]:
         """The async twin of ``_iter_decoded``."""
-        pipeline = self._start_stream(api)
-        self._ask_for_pieces(pipeline, piece_size)
+        pipeline = self._start_stream(api, chunk_size)
+        self._ask_for_pieces(pipeline, chunk_size)
         try:
             self._raw.is_stream_consumed = True
-            wire = aiter(cast("AsyncIterable[bytes]", self._raw.stream))
+            wire = aiter(cast("AsyncIterable[bytes]", self._wire()))
             token = self._prepared.cancel_token if self._prepared else None
             meter = self._download_meter(token)
-            if self._deadline.at is None and token is None and meter is None:
+            plain = self._deadline.at is None and token is None and meter is None
+            if plain and pipeline.is_unchanged:
+                async for raw in wire:
+                    if raw:
+                        yield raw
+            elif plain:
                 async for raw in wire:
                     for piece in pipeline.feed(raw):
                         yield piece
@@ -747,21 +777,6 @@ class Response:
             self._raise_as_ours(exc)
         await self.aclose()
 
-    @staticmethod
-    async def _achunked(
-        source: AsyncIterator[bytes], chunk_size: int | None
-    ) -> AsyncIterator[bytes]:
-        if chunk_size is None:
-            async for data in source:
-                yield data
-            return
-        chunker = ByteChunker(chunk_size)
-        async for data in source:
-            for piece in chunker.feed(data):
-                yield piece
-        for piece in chunker.flush():
-            yield piece
-
     async def _amemory(self, chunk_size: int | None) -> AsyncIterator[bytes]:
         for piece in self._from_memory(chunk_size):
             yield piece
@@ -769,14 +784,14 @@ class Response:
     def aiter_raw(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
         """The async twin of ``iter_raw``."""
         check_chunk_size(chunk_size)
-        return self._achunked(self._aiter_decoded("aiter_raw", chunk_size), chunk_size)
+        return self._aiter_decoded("aiter_raw", chunk_size)
 
     def aiter_bytes(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
         """The async twin of ``iter_bytes``."""
         check_chunk_size(chunk_size)
         if self._content is not None:
             return self._amemory(chunk_size)
-        return self._achunked(self._aiter_decoded("aiter_bytes", chunk_size), chunk_size)
+        return self._aiter_decoded("aiter_bytes", chunk_size)
 
     async def aiter_text(self, chunk_size: int | None = None) -> AsyncIterator[str]:
         """The async twin of ``iter_text``."""
@@ -842,8 +857,7 @@ class Response:
         # whose client hung up) must still finish it, or the connection stays checked out of
         # the pool for good and its socket open. Our own transport's close never waits, so
         # no cancellation can land in it: awaited in place, without the task a shield needs.
-        inner = getattr(self._raw.stream, "_stream", None)  # httpx wraps the transport's
-        if getattr(inner, "closes_without_waiting", False):
+        if getattr(self._wire(), "closes_without_waiting", False):
             await self._raw.aclose()
         else:
             await run_to_completion(self._raw.aclose())
