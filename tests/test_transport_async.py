@@ -1197,6 +1197,130 @@ async def test_answer_left_in_the_kernel_is_read_when_a_write_breaks() -> None:
     conn.close()
 
 
+# -- direct reads: body bytes taken from the socket itself ---------------------------------
+
+
+async def test_direct_reads_only_for_plain_tcp_on_asyncio_loops(
+    serve: Callable[[Handler], RawServer],
+    tls_server: tuple[str, list[int]],
+    certificate: tuple[str, str],
+) -> None:
+    """Body bytes are taken from the socket itself only where they are the body's: plain
+    TCP on asyncio's selector loop, not TLS records (uvloop: test_transport_uvloop.py)."""
+
+    async def direct(url: str, **options: Any) -> bool:
+        transport = AsyncHTTPTransport(**options)
+        async with httpx.AsyncClient(transport=transport) as c, c.stream("GET", url) as r:
+            await r.aread()
+            return bool(r.extensions["network_stream"]._conn.direct)
+
+    server = serve(keep_alive(lambda conn, head: conn.send(ok())))
+    assert await direct(server.url)
+    context = ssl.create_default_context(cafile=certificate[0])
+    assert not await direct(tls_server[0], verify=context)
+
+
+async def test_direct_reads_keep_exact_pieces_when_bytes_trickle(
+    serve: Callable[[Handler], RawServer],
+) -> None:
+    """A read from the socket that brings less than the piece asked for goes to the buffer
+    and the piece is completed from there: the transport's pieces keep the asked size.
+    Here the first piece empties the buffer, the reader then blocks the loop while 10 KiB
+    arrive, and its next read from the socket finds only those."""
+    body = os.urandom(192 * KiB)
+    parts = [body[: 64 * KiB], body[64 * KiB : 74 * KiB], body[74 * KiB :]]
+
+    def respond(conn: Connection, head: bytes) -> object:
+        conn.send(response_head(200, {"Content-Length": str(len(body))}) + parts[0])
+        time.sleep(0.02)
+        conn.send(parts[1])
+        time.sleep(0.1)
+        return conn.send(parts[2])
+
+    server = serve(keep_alive(respond))
+    async with AsyncHTTPTransport() as transport:
+        response = await transport.handle_async_request(httpx.Request("GET", server.url))
+        stream: Any = response.stream
+        stream.piece_size = 64 * KiB
+        pieces = []
+        async for piece in stream:
+            pieces.append(piece)
+            if len(pieces) == 1:
+                time.sleep(0.06)  # blocks the loop: the 10 KiB wait in the kernel
+        await response.aclose()
+    assert b"".join(pieces) == body
+    assert [len(p) for p in pieces] == [64 * KiB] * 3
+
+
+async def test_reset_under_direct_reads_is_a_read_error(
+    serve: Callable[[Handler], RawServer],
+) -> None:
+    """The reset comes while the loop is blocked: the bytes before it are read from the
+    socket directly, and so is the reset, which is reported as the transport would."""
+
+    def respond(conn: Connection) -> None:
+        conn.read_head()
+        conn.send(response_head(200, {"Content-Length": str(64 * MiB)}))
+        conn.send_repeated(b"x" * MiB, 2 * MiB)
+        time.sleep(0.05)
+        conn.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        conn.sock.close()  # a reset
+
+    server = serve(respond)
+    async with httpx.AsyncClient(transport=AsyncHTTPTransport(), timeout=5) as c:
+        with pytest.raises(httpx.ReadError, match="reset"):
+            async with c.stream("GET", server.url) as r:
+                async for _ in r.aiter_raw():
+                    time.sleep(0.2)  # blocks the loop: the reset lands meanwhile
+        assert pool_of(c) == (0, 0)
+
+
+async def test_a_fast_body_still_lets_cancellation_in(
+    serve: Callable[[Handler], RawServer],
+) -> None:
+    """anyio (FastAPI, Starlette) cancels a task only while it waits on a future not yet
+    done. A consumer slower than the server (here: hashing) finds bytes in the socket on
+    every read and never waits; the transport still takes a bare loop turn every 8 MiB, so
+    a cancel lands early instead of after the whole 96 MiB body."""
+    import hashlib
+
+    import anyio
+
+    size = 96 * MiB
+    server = serve(
+        keep_alive(
+            lambda conn, head: (
+                conn.send(response_head(200, {"Content-Length": str(size)}))
+                and conn.send_repeated(os.urandom(MiB), size)
+            )
+        )
+    )
+    transport = AsyncHTTPTransport()
+    started = anyio.Event()
+    read = 0
+
+    async def consume() -> None:
+        nonlocal read
+        digest = hashlib.sha256()
+        async with axios_python.async_get(server.url, stream=True, transport=transport) as r:
+            async for piece in r.aiter_bytes(64 * KiB):
+                digest.update(piece)
+                read += len(piece)
+                if read >= MiB:
+                    started.set()
+
+    async def cancel_once_started(scope: anyio.CancelScope) -> None:
+        await started.wait()
+        scope.cancel()
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(consume)
+        group.start_soon(cancel_once_started, group.cancel_scope)
+    assert MiB <= read < 24 * MiB, read
+    assert transport._pool.total == 0  # the cut-off body's connection was closed
+    await transport.aclose()
+
+
 # -- mocking libraries ------------------------------------------------------------------------
 
 

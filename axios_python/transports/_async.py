@@ -159,6 +159,7 @@ class _Connection(asyncio.BufferedProtocol):
         "answered",
         "buffer",
         "checkpoint",
+        "direct",
         "drain_waiter",
         "end",
         "eof",
@@ -203,6 +204,7 @@ class _Connection(asyncio.BufferedProtocol):
         self.answered = False  # a response head (even a 1xx) came for the current request
         self.received = 0  # bytes received in all, and at the last checkpoint (see wait)
         self.checkpoint = 0
+        self.direct = False  # body bytes may be taken from the socket itself (take_direct)
 
     # -- the event loop's side --------------------------------------------------------------
 
@@ -210,6 +212,11 @@ class _Connection(asyncio.BufferedProtocol):
         # uvloop's transports (FastAPI and Sanic run on uvloop when it is installed) are
         # not asyncio.Transport subclasses, but have the same methods.
         self.transport = cast(asyncio.Transport, transport)
+        # Plain TCP under asyncio's own selector loop: the socket's bytes are the body's.
+        # Not under TLS (they are records) nor uvloop (its transports read on their own).
+        self.direct = isinstance(self.loop, asyncio.selector_events.BaseSelectorEventLoop) and (
+            transport.get_extra_info("sslcontext") is None
+        )
 
     # Pausing is lazy: a reader waiting on ``waiter`` is woken before the loop's next read
     # callback runs (its wakeup is queued first) and drains the buffer, so pausing then
@@ -250,11 +257,13 @@ class _Connection(asyncio.BufferedProtocol):
 
     def eof_received(self) -> bool:
         self.eof = True
+        self.direct = False  # the transport closes the socket next
         self._wake()
         return False  # the transport closes itself
 
     def connection_lost(self, exc: Exception | None) -> None:
         transport, self.transport = self.transport, None  # asyncio is done with it
+        self.direct = False  # and closes the socket
         if (
             exc is not None
             and not self.paused
@@ -320,6 +329,39 @@ class _Connection(asyncio.BufferedProtocol):
                 self._resume()
         else:
             self.start = start
+
+    def take_direct(self, most: int) -> bytes | None:
+        """Up to ``most`` bytes read from the socket straight into a new ``bytes``, when the
+        buffer is empty: one copy (the kernel's) where the buffer costs two (into the buffer,
+        then out of it), and no loop turn while the kernel holds more, as a raw
+        ``sock_recv_into`` loop does. None when nothing is waiting (the caller then waits on
+        the transport as usual) or when a checkpoint turn is due (``wait`` takes it).
+
+        The event loop runs its read callback only while this task is suspended, so no
+        byte can land in the buffer between the caller's emptiness check and this read.
+        """
+        if self.received - self.checkpoint >= CHECKPOINT_BYTES:
+            return None
+        try:
+            data = self.sock.recv(most)
+        except (BlockingIOError, InterruptedError):
+            return None
+        except OSError as exc:  # a reset: reported as the transport would have
+            self.direct = False
+            if self.error is None:
+                self.error = exc
+            self.eof = True
+            return None
+        if not data:  # EOF: the transport reads it too, and reports it its own way
+            self.direct = False
+            return None
+        self.received += len(data)
+        return data
+
+    def keep(self, data: bytes) -> None:
+        """Put bytes taken directly, but too few for the caller, into the empty buffer."""
+        self.start, self.end = 0, len(data)
+        self.buffer[: len(data)] = data
 
     async def wait(self, timeout: float | None) -> None:
         """Wait for more bytes after ``end`` (or for EOF), or return at once after a bare
@@ -399,6 +441,7 @@ class _Connection(asyncio.BufferedProtocol):
         flushed its buffer), and ``abort()`` would crash on it.
         """
         self.eof = True
+        self.direct = False
         transport, self.transport = self.transport, None
         if transport is not None:
             try:
@@ -630,6 +673,17 @@ class _ResponseStream(httpx.AsyncByteStream):
                     most = piece_size if exact and piece_size is not None else PIECE_SIZE
                     while remaining:
                         start, end = conn.start, conn.end
+                        if start == end and conn.direct:
+                            wanted = min(most, remaining)
+                            piece = conn.take_direct(wanted)
+                            if piece is not None:
+                                if exact and len(piece) < wanted:
+                                    conn.keep(piece)  # the rest comes through the buffer
+                                    continue
+                                remaining -= len(piece)
+                                yield piece
+                                continue
+                            start, end = conn.start, conn.end
                         if exact and end - start < min(most, remaining) and not conn.eof:
                             await conn.wait(timeout)
                             continue
@@ -683,6 +737,11 @@ class _ResponseStream(httpx.AsyncByteStream):
                 else:  # until the server closes
                     while True:
                         start, end = conn.start, conn.end
+                        if start == end and conn.direct:
+                            piece = conn.take_direct(PIECE_SIZE)
+                            if piece is not None:
+                                yield piece
+                                continue
                         if start == end:
                             if conn.eof:
                                 if conn.error is not None:
