@@ -7,7 +7,10 @@ the same sans-I/O framing (``_framing``) and the same rules as the sync transpor
 
 Each connection is an ``asyncio.BufferedProtocol``: the event loop's ``recv_into`` writes
 straight into one large reusable buffer per connection (``buffer_size_for``), so one wakeup moves
-as much as the kernel holds, and body bytes are copied once, when sliced out of it. No task
+as much as the kernel holds, and body bytes are copied once, when sliced out of it. While
+that buffer is empty, a ``Content-Length`` or read-until-close body takes its pieces with
+``recv`` on the socket itself (``_Connection.take_direct``; plain TCP on asyncio's own
+loop): the kernel's copy is then the only one, and no loop turn is spent while bytes wait. No task
 is created and no thread is used per chunk or per request: the reader waits on a plain
 future, and a ``call_later`` timer is armed only when it really has to wait. Flow control
 is TCP's: when the buffer is full and the reader has not drained it, the protocol pauses
