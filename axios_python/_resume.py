@@ -42,8 +42,10 @@ from ._download import (
 )
 from ._exceptions import (
     AxiosError,
+    CancelError,
     ContentTooLarge,
     DeadlineExceeded,
+    HTTPStatusError,
     IntegrityError,
     InvalidOptionError,
     NetworkError,
@@ -52,7 +54,7 @@ from ._exceptions import (
 )
 from ._exceptions import TimeoutError as AxiosTimeoutError
 from ._progress import ProgressEvent
-from ._retry import RetryStrategy
+from ._retry import RetryPolicy, RetryStrategy
 
 if TYPE_CHECKING:
     from ._response import Response
@@ -227,10 +229,17 @@ class ResumePlan:
                 f"retry_strategy must have get_delay(attempt) and max_delay, got {strategy!r}"
             )
         self.strategy: RetryStrategy | None = strategy
+        # retry_on adds to what a resumable download retries (drops, timeouts, short bodies:
+        # the reason to resume), e.g. a 503 or a predicate; checked here, before any I/O.
+        retry_on = config.get("retry_on")
+        self.policy: RetryPolicy | None = (
+            None if retry_on is None else RetryPolicy(retries, strategy, retry_on, "GET")
+        )
         self.token = as_token(config.get("cancel_token"), config.get("signal"))
         self.max_content_length: int | None = config.get("max_content_length")
         base = download_options(dict(options))
         base["max_retries"] = 0  # the resume loop retries; the request must not do it again
+        base["retry_on"] = None  # nor ask the caller's retry_on a second time
         self._base = base
 
     def request_options(self, start: int | None, if_range: str | None) -> dict[str, Any]:
@@ -262,8 +271,11 @@ class ResumePlan:
             )
         return options
 
-    def delay(self, retry: int) -> float:
-        """The wait before retry number ``retry``: none unless a ``retry_strategy`` was given."""
+    def delay(self, retry: int, retry_after: str | None = None) -> float:
+        """The wait before retry number ``retry``: a ``Retry-After`` the server sent (capped
+        by the strategy's max delay), else none unless a ``retry_strategy`` was given."""
+        if retry_after is not None and self.policy is not None:
+            return self.policy.delay(retry, retry_after)
         return 0.0 if self.strategy is None else max(0.0, self.strategy.get_delay(retry))
 
 
@@ -467,10 +479,16 @@ class ResumeJob:
             or (isinstance(error, NetworkError) and not isinstance(error, SSLError))
             or (isinstance(error, AxiosTimeoutError) and not isinstance(error, DeadlineExceeded))
         )
+        response = error.response if isinstance(error, HTTPStatusError) else None
+        policy = self.plan.policy
+        final = (DeadlineExceeded, CancelError, IntegrityError)  # never retried, whatever asked
+        if not retryable and policy is not None and not isinstance(error, final):
+            retryable = policy.retryable(error if response is None else response)
         if not retryable or self.retries >= self.plan.max_retries:
             raise self.final(error)
         self.retries += 1
-        delay = self.plan.delay(self.retries)
+        retry_after = None if response is None else response.headers.get("retry-after")
+        delay = self.plan.delay(self.retries, retry_after)
         remaining = self.plan.deadline.remaining()
         if remaining is not None and delay >= remaining:
             raise self.final(error)

@@ -283,11 +283,12 @@ def encoded(after: int | None = None) -> Action:
     return action
 
 
-def status(code: int) -> Action:
-    """An empty response with status ``code`` (an error, say)."""
+def status(code: int, headers: dict[str, str] | None = None) -> Action:
+    """An empty response with status ``code`` (an error, say), with ``headers`` besides."""
 
     def action(server: RangeServer, conn: Connection, request: dict[str, str]) -> bool:
-        return conn.send(response_head(code, {"Content-Length": "0"}, "Scripted"))
+        head = response_head(code, {"Content-Length": "0", **(headers or {})}, "Scripted")
+        return conn.send(head)
 
     return action
 

@@ -13,6 +13,7 @@ import hashlib
 import json
 import random
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -403,6 +404,51 @@ def test_an_error_status_is_not_retried(mode: str, server: RangeServer, dest: Pa
     assert len(server.requests) == 1 and names(dest.parent) == []
 
 
+def test_retry_on_adds_statuses_and_keeps_resuming_drops(
+    mode: str, server: RangeServer, dest: Path
+) -> None:
+    """retry_on adds to what a resumable download retries; drops are still resumed."""
+    server.script(status(503), drop(CUT))
+    result = fetch(mode, server.url, dest, resume=True, retry_on=[503])
+    assert dest.read_bytes() == BODY and result.resumes == 1
+    ranges = [request.get("range") for request in server.requests]
+    assert ranges == [None, None, f"bytes={CUT}-"]
+
+
+def test_retry_on_as_a_predicate(mode: str, server: RangeServer, dest: Path) -> None:
+    asked: list[Any] = []
+
+    def retry_teapots(error: Any) -> bool:
+        asked.append(error)
+        return error.status_code == 418
+
+    server.script(status(418), status(503))
+    with pytest.raises(HTTPStatusError) as info:
+        fetch(mode, server.url, dest, resume=True, retry_on=retry_teapots)
+    assert info.value.response.status_code == 503
+    assert [r.status_code for r in asked] == [418, 503] and len(server.requests) == 2
+
+
+class NoDelay:
+    max_delay = 0.3
+
+    def get_delay(self, attempt: int) -> float:
+        return 0.0
+
+
+def test_a_retried_status_waits_its_retry_after_capped(
+    mode: str, server: RangeServer, dest: Path
+) -> None:
+    """Retry-After: 30 is waited, capped by the strategy's max_delay (0.3 s here); without
+    the header this strategy waits nothing."""
+    server.script(status(503, {"Retry-After": "30"}))
+    started = time.monotonic()
+    fetch(mode, server.url, dest, resume=True, retry_on=[503], retry_strategy=NoDelay())
+    waited = time.monotonic() - started
+    assert dest.read_bytes() == BODY
+    assert 0.25 <= waited < 10
+
+
 def test_the_total_timeout_covers_every_attempt(mode: str, server: RangeServer, dest: Path) -> None:
     server.script(stall(CUT))
     with pytest.raises(DeadlineExceeded):
@@ -441,7 +487,12 @@ def test_a_partial_held_by_another_download_is_refused(
 
 @pytest.mark.parametrize(
     "options",
-    [{"max_retries": -1}, {"headers": {"Range": "bytes=5-"}}, {"checksum": "sha256:zz"}],
+    [
+        {"max_retries": -1},
+        {"headers": {"Range": "bytes=5-"}},
+        {"checksum": "sha256:zz"},
+        {"retry_on": "503"},
+    ],
 )
 def test_bad_options_are_refused_before_any_io(
     mode: str, server: RangeServer, dest: Path, options: dict[str, Any]
