@@ -303,8 +303,10 @@ def _pairs(value: Any, what: str) -> list[tuple[str, Any]]:
     return pairs
 
 
-def merge_headers(*levels: Any) -> dict[str, Any]:
-    """Merge header levels key by key, case-insensitively; a value of None removes a header."""
+def merge_headers(*levels: Any, keep_removals: bool = False) -> dict[str, Any]:
+    """Merge header levels key by key, case-insensitively; a value of None removes a header
+    (with ``keep_removals``, the None stays in the result: a merged config keeps saying that
+    the header is not to be sent, even by default; see ``withdrawn_headers``)."""
     merged: dict[str, tuple[str, Any]] = {}
     for level in levels:
         seen: set[str] = set()
@@ -320,7 +322,29 @@ def merge_headers(*levels: Any) -> dict[str, Any]:
             else:
                 merged[key] = (name, value)
             seen.add(key)
-    return {name: value for name, value in merged.values() if value is not None}
+    return {name: value for name, value in merged.values() if keep_removals or value is not None}
+
+
+# What describes the message itself, which httpx adds and no caller may take away.
+_FRAMING_HEADERS: Final = frozenset({"host", "content-length", "transfer-encoding"})
+
+
+def withdrawn_headers(raw: Any, kept: Mapping[str, Any]) -> list[str]:
+    """Names the caller set to None and did not set again: headers not to send at all, not
+    even the ones httpx's client adds by default (Accept, Accept-Encoding, Connection,
+    User-Agent), as with requests' ``headers={"User-Agent": None}`` and curl's ``-H 'Name:'``.
+    """
+    if not raw:
+        return []
+    names = {
+        (name.lower() if isinstance(name, str) else name.decode("latin-1").lower())
+        for name, value in _pairs(raw, "headers")
+        if value is None
+    }
+    if not names:
+        return []
+    names -= {name.lower() for name in kept}
+    return sorted(names - _FRAMING_HEADERS)
 
 
 def merge_params(*levels: Any) -> list[tuple[str, Any]]:
@@ -380,7 +404,7 @@ def merge_config(*levels: Mapping[str, Any] | None) -> dict[str, Any]:
             else:
                 merged[name] = value
     if header_levels:
-        merged["headers"] = merge_headers(*header_levels)
+        merged["headers"] = merge_headers(*header_levels, keep_removals=True)
     if param_levels:
         merged["params"] = merge_params(*param_levels)
     return merged

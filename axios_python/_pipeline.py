@@ -21,7 +21,7 @@ import httpx
 
 from . import _direct as direct
 from ._compat import STREAM_EXTENSION, adapt_transport
-from ._config import Prepared, request_transforms, response_hooks
+from ._config import Prepared, request_transforms, response_hooks, withdrawn_headers
 from ._deadline import Deadline
 from ._direct import direct_route
 from ._exceptions import (
@@ -198,7 +198,7 @@ def build_request(
             for name, value in headers.items()
             for item in (value if isinstance(value, list) else [value])
         ]
-        return client.build_request(
+        request = client.build_request(
             prepared.method,
             url,
             headers=header_pairs,
@@ -209,6 +209,10 @@ def build_request(
         )
     except (TypeError, ValueError) as exc:
         raise InvalidOptionError(f"cannot build the request: {exc}") from exc
+    for name in withdrawn_headers(prepared.config.get("headers"), prepared.headers):
+        if name in request.headers:
+            del request.headers[name]
+    return request
 
 
 @functools.lru_cache(maxsize=32)

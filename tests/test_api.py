@@ -170,6 +170,20 @@ def test_forwarding_a_download_into_an_upload(mode: str, httpserver: HTTPServer)
     assert received == [payload]
 
 
+def test_none_removes_the_headers_httpx_would_add_too(mode: str, echo_url: str) -> None:
+    """requests' headers={"User-Agent": None}: not sent at all, not replaced by httpx's own
+    default; Host and the body's framing headers cannot be taken away."""
+    removed = {"User-Agent": None, "Accept": None, "accept-encoding": None, "Host": None}
+    api = axios_python.create(headers={"Connection": None})
+    data = send(mode, "POST", echo_url, api=api, headers=removed, data="x").data
+    sent = data["headers"]
+    for name in ("user-agent", "accept", "accept-encoding", "connection"):
+        assert name not in sent, (name, sent)
+    assert sent["host"] and sent["content-length"] == "1"
+    again = send(mode, "GET", echo_url, api=api, headers={"User-Agent": None, "user-agent": "me"})
+    assert again.data["headers"]["user-agent"] == "me"  # set again after the removal: sent
+
+
 def test_cookies_and_basic_auth(mode: str, echo_url: str) -> None:
     data = send(mode, "GET", echo_url, cookies={"sid": "abc"}, auth=("user", "pw")).data
     assert data["cookies"] == {"sid": "abc"}

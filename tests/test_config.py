@@ -35,7 +35,8 @@ def test_merge_is_library_then_instance_then_call_with_headers_and_params_by_key
         {"headers": {"X-One": None}, "allow_redirects": False},
     )
     assert merged["timeout"] == 2
-    assert merged["headers"] == {"accept": "b"}
+    # the removal is kept, so that no default comes back when the request is built
+    assert merged["headers"] == {"accept": "b", "X-One": None}
     assert merged["params"] == [("a", "1"), ("b", "3")]
     assert merged["follow_redirects"] is False
 
