@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import http.cookiejar
 import os
 import threading
 import weakref
@@ -21,6 +20,7 @@ from typing import Any
 import httpx
 from typing_extensions import Unpack
 
+from ._call_cookies import CallScopedJar, call_cookies
 from ._cancel import asleep, sleep
 from ._config import (
     LIBRARY_DEFAULTS,
@@ -102,9 +102,7 @@ class RequestContext(Coroutine[Any, Any, Response]):
             await self._response.aclose()
 
 
-def _no_cookie_jar() -> http.cookiejar.CookieJar:
-    """A jar that stores nothing: module-level calls must not share cookies between callers."""
-    return http.cookiejar.CookieJar(policy=http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+_NO_SCOPE: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
 
 
 class Axios:
@@ -183,8 +181,12 @@ class Axios:
 
     def _client_options(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         if not self._persist_cookies:
-            kwargs["cookies"] = _no_cookie_jar()
+            kwargs["cookies"] = CallScopedJar()  # a call's cookies, for that call only
         return kwargs
+
+    def _cookie_scope(self) -> contextlib.AbstractContextManager[None]:
+        """Around one attempt: where module-level calls keep their cookies (_call_cookies)."""
+        return _NO_SCOPE if self._persist_cookies else call_cookies()
 
     def _sync_client(self, prepared: Prepared) -> httpx.Client:
         # Exchanges with a total deadline get a pool whose sockets clamp every wait to it
@@ -324,12 +326,13 @@ class Axios:
         if prepared.cancel_token is not None:
             prepared.cancel_token.raise_if_cancelled()
         client = self._sync_client(prepared)
-        exchange = Exchange(prepared, build_request(client, prepared, is_async=False), deadline)
-        try:
-            with deadline_scope(deadline, prepared.cancel_token):
-                raw = exchange.send(client)
-        except Exception as exc:
-            exchange.raise_mapped(exc)
+        with self._cookie_scope():
+            exchange = Exchange(prepared, build_request(client, prepared, is_async=False), deadline)
+            try:
+                with deadline_scope(deadline, prepared.cancel_token):
+                    raw = exchange.send(client)
+            except Exception as exc:
+                exchange.raise_mapped(exc)
         response = exchange.response(raw, is_async=False)
         try:
             response._check_declared_length()
@@ -398,11 +401,12 @@ class Axios:
         if prepared.cancel_token is not None:
             prepared.cancel_token.raise_if_cancelled()
         client = await self._async_client(prepared)
-        exchange = Exchange(prepared, build_request(client, prepared, is_async=True), deadline)
-        try:
-            raw = await watched(exchange.send_async(client), deadline, prepared.cancel_token)
-        except Exception as exc:
-            exchange.raise_mapped(exc)
+        with self._cookie_scope():
+            exchange = Exchange(prepared, build_request(client, prepared, is_async=True), deadline)
+            try:
+                raw = await watched(exchange.send_async(client), deadline, prepared.cancel_token)
+            except Exception as exc:
+                exchange.raise_mapped(exc)
         response = exchange.response(raw, is_async=True)
         try:
             response._check_declared_length()

@@ -6,7 +6,9 @@ import asyncio
 import io
 import json
 import socket
+import time
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -378,6 +380,52 @@ def test_module_level_calls_do_not_share_cookies(httpserver: HTTPServer, echo_ur
     with axios_python.create() as session:
         session.get(httpserver.url_for("/set"))
         assert session.get(echo_url).data["cookies"] == {"sid": "secret"}
+
+
+def login_site(httpserver: HTTPServer) -> str:
+    """/login?u=NAME sets the cookie NAME=yes and redirects to /whoami, which answers (after
+    a pause, so that concurrent calls overlap) with the Cookie header it got."""
+
+    def login(request: Request) -> Response:
+        name = request.args["u"]
+        return Response("", 302, {"Location": "/whoami", "Set-Cookie": f"{name}=yes; Path=/"})
+
+    def whoami(request: Request) -> Response:
+        time.sleep(0.1)
+        return Response(request.headers.get("Cookie", "-"), content_type="text/plain")
+
+    httpserver.expect_request("/login").respond_with_handler(login)
+    httpserver.expect_request("/whoami").respond_with_handler(whoami)
+    return httpserver.url_for("/login")
+
+
+def test_module_level_calls_keep_cookies_along_their_redirects(
+    mode: str, httpserver: HTTPServer
+) -> None:
+    """As requests.get does: a cookie set on a redirect rides the next hop of that call,
+    and is gone afterwards."""
+    login = login_site(httpserver)
+    assert send(mode, "GET", login + "?u=ada").data == "ada=yes"
+    assert send(mode, "GET", httpserver.url_for("/whoami")).data == "-"
+
+
+async def test_concurrent_module_level_calls_never_see_each_others_cookies(
+    httpserver: HTTPServer,
+) -> None:
+    login = login_site(httpserver)
+    names = [f"user{n}" for n in range(6)]
+    answers = await asyncio.gather(*(axios_python.async_get(f"{login}?u={n}") for n in names))
+    assert [a.data for a in answers] == [f"{n}=yes" for n in names]
+
+
+def test_threads_of_module_level_calls_never_see_each_others_cookies(
+    httpserver: HTTPServer,
+) -> None:
+    login = login_site(httpserver)
+    names = [f"user{n}" for n in range(6)]
+    with ThreadPoolExecutor(len(names)) as pool:
+        answers = list(pool.map(lambda n: axios_python.get(f"{login}?u={n}").data, names))
+    assert answers == [f"{n}=yes" for n in names]
 
 
 def test_explicit_proxy_option(mode: str) -> None:
