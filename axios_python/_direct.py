@@ -88,6 +88,20 @@ def _adopt(client: AnyClient, request: httpx.Request, response: httpx.Response) 
         )
 
 
+def _redirect_to(
+    client: AnyClient, request: httpx.Request, response: httpx.Response, follow: bool
+) -> httpx.Request | None:
+    """The request a redirect leads to, when it is to be followed now; None when the
+    response is the answer (not a redirect, or one left in ``response.next_request``)."""
+    if not response.has_redirect_location:
+        return None
+    next_request = client._build_redirect_request(request, response)
+    if follow:
+        return next_request
+    response.next_request = next_request
+    return None
+
+
 def send(
     client: httpx.Client, transport: httpx.BaseTransport, request: httpx.Request, follow: bool
 ) -> httpx.Response:
@@ -102,12 +116,9 @@ def send(
         raise
     response.stream = BoundSyncStream(response.stream, response=response, start=started)  # type: ignore[arg-type]
     _adopt(client, request, response)
-    if not response.has_redirect_location:
-        return response
     try:
-        next_request = client._build_redirect_request(request, response)
-        if not follow:
-            response.next_request = next_request
+        next_request = _redirect_to(client, request, response, follow)
+        if next_request is None:
             return response
         response.read()
     except BaseException:
@@ -133,12 +144,9 @@ async def send_async(
         raise
     response.stream = BoundAsyncStream(response.stream, response=response, start=started)  # type: ignore[arg-type]
     _adopt(client, request, response)
-    if not response.has_redirect_location:
-        return response
     try:
-        next_request = client._build_redirect_request(request, response)
-        if not follow:
-            response.next_request = next_request
+        next_request = _redirect_to(client, request, response, follow)
+        if next_request is None:
             return response
         await response.aread()
     except BaseException:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import http.server
+import logging
 import os
 import shutil
 import socket
@@ -230,3 +231,14 @@ def tls_server(certificate: tuple[str, str]) -> Iterator[tuple[str, list[int]]]:
         listener.close()
         for worker in workers:
             worker.join(5)
+
+
+def debug_lines(caplog: pytest.LogCaptureFixture, prefix: str) -> list[str]:
+    """The first word of each DEBUG line of the loggers under ``prefix``, each named by the
+    last part of its name (``http11: send_request_headers.started``): how the transport
+    tests compare our transports' debug logging with httpcore's."""
+    return [
+        f"{r.name.rsplit('.', 1)[-1]}: {r.getMessage().split(' ', 1)[0]}"
+        for r in caplog.records
+        if r.name.startswith(prefix) and r.levelno == logging.DEBUG
+    ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import socket
 import ssl
@@ -26,6 +27,7 @@ import httpx
 import pytest
 import respx
 import sniffio
+from conftest import debug_lines
 from pytest_httpserver import HTTPServer
 from rawserver import (
     Connection,
@@ -1103,6 +1105,24 @@ async def test_trace_reports_httpcores_phases(httpserver: HTTPServer) -> None:
     request = info["http11.send_request_headers.started"]["request"]
     assert (request.method, request.url.target) == (b"POST", b"/t")
     assert (b"Content-Length", b"3") in request.headers
+
+
+async def test_debug_logging_words_the_phases_as_httpcore_does(
+    httpserver: HTTPServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    httpserver.expect_request("/t").respond_with_data(b"hello")
+    for transport in (AsyncHTTPTransport(), httpx.AsyncHTTPTransport()):
+        with caplog.at_level(logging.DEBUG):
+            async with httpx.AsyncClient(transport=transport, timeout=5) as client:
+                headers = {"Authorization": "Bearer SECRET"}
+                r = await client.get(httpserver.url_for("/t"), headers=headers)
+                assert r.content == b"hello"
+
+    ours = debug_lines(caplog, "axios_python.transports")
+    theirs = debug_lines(caplog, "httpcore")
+    assert ours[0] == "connection: connect_tcp.started"
+    assert ours == [line for line in theirs if not line.startswith("connection: close")]
+    assert "SECRET" not in caplog.text
 
 
 async def test_trace_reports_a_failed_phase(

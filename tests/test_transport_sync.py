@@ -7,6 +7,7 @@ scripted raw-socket server (tests/rawserver.py), plus the sans-I/O framing on it
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import ssl
@@ -18,6 +19,7 @@ from typing import Any
 import httpcore
 import httpx
 import pytest
+from conftest import debug_lines
 from pytest_httpserver import HTTPServer
 from rawserver import (
     Connection,
@@ -823,6 +825,26 @@ def test_trace_reports_a_failed_phase(serve: Callable[[Handler], RawServer]) -> 
         client.get(server.url, extensions={"trace": lambda *e: events.append(e)})
     failed = [info["exception"] for name, info in events if name.endswith(".failed")]
     assert len(failed) == 1 and isinstance(failed[0], httpx.RemoteProtocolError)
+
+
+def test_debug_logging_words_the_phases_as_httpcore_does(
+    httpserver: HTTPServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """logging.basicConfig(level=DEBUG) shows over our transport what httpcore showed, under
+    axios_python.transports.*; credentials in headers never reach a log line."""
+    httpserver.expect_request("/t").respond_with_data(b"hello")
+    for transport in (HTTPTransport(), httpx.HTTPTransport()):
+        with (
+            caplog.at_level(logging.DEBUG),
+            httpx.Client(transport=transport, timeout=5) as client,
+        ):
+            headers = {"Authorization": "Bearer SECRET"}
+            assert client.get(httpserver.url_for("/t"), headers=headers).content == b"hello"
+    ours = debug_lines(caplog, "axios_python.transports")
+    theirs = debug_lines(caplog, "httpcore")
+    assert ours[0] == "connection: connect_tcp.started"
+    assert ours == [line for line in theirs if not line.startswith("connection: close")]
+    assert "SECRET" not in caplog.text
 
 
 # -- an answer that comes before the upload is done ---------------------------------------------

@@ -81,7 +81,7 @@ from ._framing import (
 )
 from ._mocking import async_mocked
 from ._pool import ConnectionPool, Key
-from ._trace import NO_TRACE, AsyncTrace, traced_request
+from ._trace import NO_TRACE, async_trace, traced_request
 
 if TYPE_CHECKING:
     from httpx._types import CertTypes, ProxyTypes
@@ -908,8 +908,7 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
             return await self._httpx_transport().handle_async_request(request)
         key: Key = connection_key(request)
         timeouts: dict[str, Any] = request.extensions.get("timeout", {})
-        callback = request.extensions.get("trace")
-        trace = NO_TRACE if callback is None else AsyncTrace(callback)
+        trace = async_trace(request)
         replayable = isinstance(request.stream, httpx.ByteStream)
         pool = self._pool
         while True:

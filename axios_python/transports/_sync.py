@@ -81,7 +81,7 @@ from ._framing import (
 )
 from ._mocking import sync_mocked
 from ._pool import ConnectionPool, Key
-from ._trace import NO_TRACE, SyncTrace, traced_request
+from ._trace import NO_TRACE, sync_trace, traced_request
 
 if TYPE_CHECKING:
     from httpx._types import CertTypes, ProxyTypes
@@ -616,8 +616,7 @@ class HTTPTransport(httpx.BaseTransport):
             return self._httpx_transport().handle_request(request)
         key: Key = connection_key(request)
         timeouts: dict[str, Any] = request.extensions.get("timeout", {})
-        callback = request.extensions.get("trace")
-        trace = NO_TRACE if callback is None else SyncTrace(callback)
+        trace = sync_trace(request)
         replayable = isinstance(request.stream, httpx.ByteStream)
         while True:
             conn, reused = self._acquire(request, key, timeouts, trace)

@@ -10,11 +10,20 @@ phase (``connection.connect_tcp``, ``connection.start_tls``,
 ``info["exception"]``. Our transports report the same names with the same shapes, so such
 callers see no difference. Async clients pass an ``async def`` callback; it is awaited.
 
-Without the extension a transport uses ``NO_TRACE``, whose phases do nothing.
+The same events go to the loggers ``axios_python.transports.connection`` and
+``axios_python.transports.http11`` at DEBUG level, worded as httpcore words them for its
+``httpcore.connection`` / ``httpcore.http11`` loggers (``connect_tcp.started host='...'
+port=...``), so ``logging.basicConfig(level=logging.DEBUG)`` shows what it showed over
+httpx's transport. Requests print as ``<Request [b'GET']>``: header values (credentials)
+never reach a log.
+
+Without the extension or a debug logger a transport uses ``NO_TRACE``, whose phases do
+nothing.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -22,7 +31,20 @@ from typing import Any
 
 import httpx
 
-__all__ = ["NO_TRACE", "AsyncTrace", "SyncTrace", "TracedRequest", "traced_request"]
+__all__ = [
+    "NO_TRACE",
+    "AsyncTrace",
+    "SyncTrace",
+    "TracedRequest",
+    "async_trace",
+    "sync_trace",
+    "traced_request",
+]
+
+_LOGGERS = {
+    prefix: logging.getLogger(f"axios_python.transports.{prefix}")
+    for prefix in ("connection", "http11")
+}
 
 
 @dataclass(frozen=True)
@@ -33,7 +55,7 @@ class TracedURL:
     target: bytes
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class TracedRequest:
     """The request as trace callbacks read it (the attributes of httpcore's ``Request``):
     the method, the URL parts and target, and the header lines exactly as sent."""
@@ -42,6 +64,9 @@ class TracedRequest:
     url: TracedURL
     headers: list[tuple[bytes, bytes]]
     extensions: dict[str, Any] = field(default_factory=dict)
+
+    def __repr__(self) -> str:  # httpcore's; never the headers (credentials) in a log line
+        return f"<Request [{self.method!r}]>"
 
 
 def traced_request(request: httpx.Request, headers: list[tuple[bytes, bytes]]) -> TracedRequest:
@@ -171,3 +196,48 @@ class _NoTrace:
 
 NO_TRACE: Any = _NoTrace()
 """Used when the request has no ``trace`` extension: phases that cost one call each."""
+
+
+def _debugging() -> bool:
+    return any(logger.isEnabledFor(logging.DEBUG) for logger in _LOGGERS.values())
+
+
+def _log(name: str, info: dict[str, Any]) -> None:
+    """One event as httpcore logs it: ``<event>`` alone when there is nothing to add."""
+    prefix, _, event = name.partition(".")
+    logger = _LOGGERS[prefix]
+    if not logger.isEnabledFor(logging.DEBUG):
+        return
+    if not info or ("return_value" in info and info["return_value"] is None):
+        logger.debug(event)
+    else:
+        logger.debug("%s %s", event, " ".join(f"{key}={value!r}" for key, value in info.items()))
+
+
+def sync_trace(request: httpx.Request) -> Any:
+    """The trace for one sync request: its ``trace`` extension, the debug loggers, or
+    ``NO_TRACE`` when neither listens."""
+    callback = request.extensions.get("trace")
+    if not _debugging():
+        return NO_TRACE if callback is None else SyncTrace(callback)
+
+    def report(name: str, info: dict[str, Any]) -> None:
+        _log(name, info)
+        if callback is not None:
+            callback(name, info)
+
+    return SyncTrace(report)
+
+
+def async_trace(request: httpx.Request) -> Any:
+    """The async twin of ``sync_trace`` (an extension's callback is awaited)."""
+    callback = request.extensions.get("trace")
+    if not _debugging():
+        return NO_TRACE if callback is None else AsyncTrace(callback)
+
+    async def report(name: str, info: dict[str, Any]) -> None:
+        _log(name, info)
+        if callback is not None:
+            await callback(name, info)
+
+    return AsyncTrace(report)
