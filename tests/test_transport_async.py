@@ -1121,7 +1121,14 @@ async def test_debug_logging_words_the_phases_as_httpcore_does(
     ours = debug_lines(caplog, "axios_python.transports")
     theirs = debug_lines(caplog, "httpcore")
     assert ours[0] == "connection: connect_tcp.started"
-    assert ours == [line for line in theirs if not line.startswith("connection: close")]
+    # werkzeug answers HTTP/1.0: the connection cannot be reused. Ours closes it as the body
+    # ends and logs that close; httpcore logs a close only for the connections its pool
+    # closes (at exit, on expiry). Otherwise the lines are the same.
+    closing = ["connection: close.started", "connection: close.complete"]
+    assert [line for line in ours if line not in closing] == [
+        line for line in theirs if line not in closing
+    ]
+    assert [line for line in ours if line in closing] == closing
     assert "SECRET" not in caplog.text
 
 

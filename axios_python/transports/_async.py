@@ -81,7 +81,7 @@ from ._framing import (
 )
 from ._mocking import async_mocked
 from ._pool import ConnectionPool, Key
-from ._trace import NO_TRACE, async_trace, traced_request
+from ._trace import NO_TRACE, async_trace, logged_close, traced_request
 
 if TYPE_CHECKING:
     from httpx._types import CertTypes, ProxyTypes
@@ -437,7 +437,11 @@ class _Connection(asyncio.BufferedProtocol):
         self._resume()
 
     def close(self) -> None:
-        """Close at once (buffered writes are dropped: the exchange is over or broken).
+        """Close at once (buffered writes are dropped: the exchange is over or broken)."""
+        logged_close(self._close_now)
+
+    def _close_now(self) -> None:
+        """See ``close``.
 
         A transport that reported ``connection_lost`` is gone (``self.transport`` is None
         then): asyncio may have dropped its loop without counting the loss (a close that
@@ -981,7 +985,7 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
                     port=port,
                     local_address=self._settings.local_address,
                     timeout=timeout,
-                    socket_options=self._settings.socket_options,
+                    socket_options=self._settings.socket_options or None,
                 ) as phase:
                     sock = await self._open_socket(host, port, timeout)
                     conn = _Connection(key, sock, loop, self._buffer_size)

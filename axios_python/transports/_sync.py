@@ -81,7 +81,7 @@ from ._framing import (
 )
 from ._mocking import sync_mocked
 from ._pool import ConnectionPool, Key
-from ._trace import NO_TRACE, sync_trace, traced_request
+from ._trace import NO_TRACE, logged_close, sync_trace, traced_request
 
 if TYPE_CHECKING:
     from httpx._types import CertTypes, ProxyTypes
@@ -192,6 +192,9 @@ class _Connection:
         return not readable
 
     def close(self) -> None:
+        logged_close(self._close_socket)
+
+    def _close_socket(self) -> None:
         with contextlib.suppress(OSError):
             self.sock.close()
 
@@ -688,7 +691,7 @@ class HTTPTransport(httpx.BaseTransport):
                         port=port,
                         local_address=self._settings.local_address,
                         timeout=timeout,
-                        socket_options=self._settings.socket_options,
+                        socket_options=self._settings.socket_options or None,
                     ) as phase:
                         conn = _Connection(self._open_socket(host, port, timeout), key)
                         phase.value = _NetworkStream(conn)

@@ -37,6 +37,7 @@ __all__ = [
     "SyncTrace",
     "TracedRequest",
     "async_trace",
+    "logged_close",
     "sync_trace",
     "traced_request",
 ]
@@ -196,6 +197,19 @@ class _NoTrace:
 
 NO_TRACE: Any = _NoTrace()
 """Used when the request has no ``trace`` extension: phases that cost one call each."""
+
+
+def logged_close(close: Callable[[], None]) -> None:
+    """Close a connection; with debug logging on, between ``close.started`` and
+    ``close.complete`` lines, as httpcore logs a connection's close (no trace extension
+    event: a pool closes connections outside any request)."""
+    logger = _LOGGERS["connection"]
+    if not logger.isEnabledFor(logging.DEBUG):
+        close()
+        return
+    logger.debug("close.started")
+    close()
+    logger.debug("close.complete")
 
 
 def _debugging() -> bool:
