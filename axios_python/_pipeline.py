@@ -19,11 +19,10 @@ from typing import Any, Final, NoReturn
 
 import httpx
 
-from . import _direct as direct
+from . import _direct
 from ._compat import STREAM_EXTENSION, adapt_transport
 from ._config import Prepared, request_transforms, response_hooks, withdrawn_headers
 from ._deadline import Deadline
-from ._direct import direct_route
 from ._exceptions import (
     AxiosError,
     InterceptorError,
@@ -303,18 +302,18 @@ class Exchange:
     def send(self, client: httpx.Client) -> httpx.Response:
         """The response head, its body left to stream: past httpx's ``send`` when it would
         add nothing (``_direct``), through it otherwise."""
-        transport = direct_route(client, self.request, self.auth)
+        transport = _direct.direct_route(client, self.request, self.auth)
         if transport is not None:
-            return direct.send(client, transport, self.request, self.follow_redirects)
+            return _direct.send(client, transport, self.request, self.follow_redirects)
         return client.send(
             self.request, stream=True, auth=self.auth, follow_redirects=self.follow_redirects
         )
 
     async def send_async(self, client: httpx.AsyncClient) -> httpx.Response:
         """The async twin of ``send``."""
-        transport = direct_route(client, self.request, self.auth)
+        transport = _direct.direct_route(client, self.request, self.auth)
         if transport is not None:
-            return await direct.send_async(client, transport, self.request, self.follow_redirects)
+            return await _direct.send_async(client, transport, self.request, self.follow_redirects)
         return await client.send(
             self.request, stream=True, auth=self.auth, follow_redirects=self.follow_redirects
         )
