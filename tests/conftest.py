@@ -235,10 +235,27 @@ def tls_server(certificate: tuple[str, str]) -> Iterator[tuple[str, list[int]]]:
 
 def debug_lines(caplog: pytest.LogCaptureFixture, prefix: str) -> list[str]:
     """The first word of each DEBUG line of the loggers under ``prefix``, each named by the
-    last part of its name (``http11: send_request_headers.started``): how the transport
-    tests compare our transports' debug logging with httpcore's."""
+    last part of its name (``http11: send_request_headers.started``)."""
     return [
         f"{r.name.rsplit('.', 1)[-1]}: {r.getMessage().split(' ', 1)[0]}"
         for r in caplog.records
         if r.name.startswith(prefix) and r.levelno == logging.DEBUG
     ]
+
+
+def assert_logged_as_httpcore_logs(caplog: pytest.LogCaptureFixture) -> None:
+    """One GET to pytest-httpserver through our transport, then through httpx's: the debug
+    lines of ours (axios_python.transports.*) are httpcore's (httpcore.*).
+
+    werkzeug answers HTTP/1.0, so the connection cannot be reused: ours closes it as the
+    body ends and logs that close; httpcore logs a close only for the connections its pool
+    closes (at exit, on expiry). Otherwise the lines are the same.
+    """
+    ours = debug_lines(caplog, "axios_python.transports")
+    theirs = debug_lines(caplog, "httpcore")
+    assert ours[0] == "connection: connect_tcp.started"
+    closing = ["connection: close.started", "connection: close.complete"]
+    assert [line for line in ours if line not in closing] == [
+        line for line in theirs if line not in closing
+    ]
+    assert [line for line in ours if line in closing] == closing
