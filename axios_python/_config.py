@@ -334,7 +334,7 @@ def withdrawn_headers(raw: Any, kept: Mapping[str, Any]) -> list[str]:
     even the ones httpx's client adds by default (Accept, Accept-Encoding, Connection,
     User-Agent), as with requests' ``headers={"User-Agent": None}`` and curl's ``-H 'Name:'``.
     """
-    if not raw:
+    if not raw or (type(raw) is dict and None not in raw.values()):  # the common case
         return []
     names = {
         (name.lower() if isinstance(name, str) else name.decode("latin-1").lower())

@@ -690,7 +690,6 @@ class _ResponseStream(httpx.AsyncByteStream):
                                 remaining -= len(piece)
                                 yield piece
                                 continue
-                            start, end = conn.start, conn.end
                         if exact and end - start < min(most, remaining) and not conn.eof:
                             await conn.wait(timeout)
                             continue
@@ -976,17 +975,11 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
     ) -> _Connection:
         scheme, host, port = key
         loop = asyncio.get_running_loop()
-        delay = 0.0
+        delays = self._settings.retry_delays()
         for attempt in range(self._settings.retries + 1):
             try:
-                async with trace.phase(
-                    "connection.connect_tcp",
-                    host=host,
-                    port=port,
-                    local_address=self._settings.local_address,
-                    timeout=timeout,
-                    socket_options=self._settings.socket_options or None,
-                ) as phase:
+                info = self._settings.connect_info(host, port, timeout)
+                async with trace.phase("connection.connect_tcp", **info) as phase:
                     sock = await self._open_socket(host, port, timeout)
                     conn = _Connection(key, sock, loop, self._buffer_size)
                     phase.value = _NetworkStream(conn)
@@ -995,8 +988,7 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
                 if attempt == self._settings.retries:
                     exc.request = request
                     raise
-                await asyncio.sleep(delay)
-                delay = 0.5 if not delay else delay * 2
+                await asyncio.sleep(next(delays))
         try:
             if scheme == "https":
                 sni = request.extensions.get("sni_hostname") or host

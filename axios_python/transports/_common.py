@@ -12,7 +12,7 @@ import re
 import select
 import socket
 import ssl
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -146,6 +146,23 @@ class Settings:
             sock.close()
             raise
         return sock
+
+    def connect_info(self, host: str, port: int, timeout: float | None) -> dict[str, Any]:
+        """The ``connection.connect_tcp`` phase's arguments, as httpcore reports them."""
+        return {
+            "host": host,
+            "port": port,
+            "local_address": self.local_address,
+            "timeout": timeout,
+            "socket_options": self.socket_options or None,
+        }
+
+    def retry_delays(self) -> Iterator[float]:
+        """The waits between connect attempts, as httpcore spaces them: 0, 0.5, 1, 2 s..."""
+        delay = 0.0
+        while True:
+            yield delay
+            delay = 0.5 if not delay else delay * 2
 
     def delegate_options(self) -> dict[str, Any]:
         """httpx's transport arguments, with our TLS context unless the caller gave one."""

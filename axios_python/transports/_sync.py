@@ -682,17 +682,11 @@ class HTTPTransport(httpx.BaseTransport):
         timeout = _clamped(timeout, current_bounds())
         conn: _Connection | None = None
         try:
-            delay = 0.0
+            delays = self._settings.retry_delays()
             for attempt in range(self._settings.retries + 1):
                 try:
-                    with trace.phase(
-                        "connection.connect_tcp",
-                        host=host,
-                        port=port,
-                        local_address=self._settings.local_address,
-                        timeout=timeout,
-                        socket_options=self._settings.socket_options or None,
-                    ) as phase:
+                    info = self._settings.connect_info(host, port, timeout)
+                    with trace.phase("connection.connect_tcp", **info) as phase:
                         conn = _Connection(self._open_socket(host, port, timeout), key)
                         phase.value = _NetworkStream(conn)
                     break
@@ -700,8 +694,7 @@ class HTTPTransport(httpx.BaseTransport):
                     if attempt == self._settings.retries:
                         exc.request = request
                         raise
-                    time.sleep(delay)
-                    delay = 0.5 if not delay else delay * 2
+                    time.sleep(next(delays))
             assert conn is not None
             if scheme == "https":
                 sni = request.extensions.get("sni_hostname") or host
