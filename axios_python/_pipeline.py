@@ -20,6 +20,7 @@ from typing import Any, Final, NoReturn
 import httpx
 
 from . import _direct
+from ._bodiless import bodiless_request
 from ._compat import STREAM_EXTENSION, adapt_transport
 from ._config import Prepared, request_transforms, response_hooks, withdrawn_headers
 from ._deadline import Deadline
@@ -197,15 +198,23 @@ def build_request(
             for name, value in headers.items()
             for item in (value if isinstance(value, list) else [value])
         ]
-        request = client.build_request(
-            prepared.method,
-            url,
-            headers=header_pairs,
-            cookies=prepared.config.get("cookies"),
-            timeout=prepared.timeout.to_httpx(),
-            extensions={STREAM_EXTENSION: True} if prepared.stream else None,
-            **arguments,
-        )
+        cookies = prepared.config.get("cookies")
+        timeout = prepared.timeout.to_httpx()
+        extensions: dict[str, Any] = {STREAM_EXTENSION: True} if prepared.stream else {}
+        request = None
+        if not arguments and not cookies:
+            extensions["timeout"] = timeout.as_dict()
+            request = bodiless_request(client, prepared.method, url, header_pairs, extensions)
+        if request is None:
+            request = client.build_request(
+                prepared.method,
+                url,
+                headers=header_pairs,
+                cookies=cookies,
+                timeout=timeout,
+                extensions=extensions,
+                **arguments,
+            )
     except (TypeError, ValueError) as exc:
         raise InvalidOptionError(f"cannot build the request: {exc}") from exc
     for name in withdrawn_headers(prepared.config.get("headers"), prepared.headers):

@@ -525,6 +525,32 @@ class Response:
         if hasattr(stream, "piece_size"):
             stream.piece_size = piece_size
 
+    def _whole_body(self, api: str) -> bytes | None:
+        """The decoded body in one go when our transport holds all of it already and nothing
+        needs to watch it arrive (no deadline, cancel token or progress meter): the usual
+        small response, read without the generators of ``_iter_decoded``. None when the
+        body must be read the long way (which also reports a stream already read)."""
+        if self._consumed or self._closed or api.startswith("a") != self._is_async:
+            return None
+        prepared = self._prepared
+        if self._deadline.at is not None or (
+            prepared is not None
+            and (
+                prepared.cancel_token is not None
+                or (prepared.transfer is not None and prepared.transfer.meters_download)
+            )
+        ):
+            return None
+        take = getattr(self._wire(), "take_buffered_body", None)
+        body: bytes | None = None if take is None else take()
+        if body is None:
+            return None
+        pipeline = self._start_stream(api)
+        self._raw.is_stream_consumed = True
+        if pipeline.is_unchanged:
+            return body
+        return b"".join([*pipeline.feed(body), *pipeline.flush()])
+
     def _wire(self) -> Any:
         """The transport's body stream: httpx's client binds it in a stream that only passes
         chunks through (and times the response when closed), one more frame per chunk; the
@@ -694,6 +720,14 @@ class Response:
     def read(self) -> bytes:
         """Read the rest of the body into memory (bounded by ``max_content_length``)."""
         if self._content is None:
+            try:
+                self._content = self._whole_body("read")
+            except Exception as exc:
+                self.close()
+                self._raise_as_ours(exc)
+            if self._content is not None:
+                self.close()
+                return self._content
             buffer = io.BytesIO()  # getvalue() hands over its buffer: no second full copy
             for piece in self._iter_decoded("read"):
                 buffer.write(piece)
@@ -838,6 +872,14 @@ class Response:
     async def aread(self) -> bytes:
         """The async twin of ``read``."""
         if self._content is None:
+            try:
+                self._content = self._whole_body("aread")
+            except Exception as exc:
+                await self.aclose()
+                self._raise_as_ours(exc)
+            if self._content is not None:
+                await self.aclose()
+                return self._content
             buffer = io.BytesIO()
             async for piece in self._aiter_decoded("aread"):
                 buffer.write(piece)

@@ -57,6 +57,7 @@ from ._common import (
     HEAD_END,
     INCOMPLETE_CHUNKED,
     SocketOption,
+    WholeBodyTaker,
     _Disconnected,
     asks_to_close,
     connect_failure,
@@ -625,7 +626,7 @@ class _NetworkStream:
 # -- the response body ----------------------------------------------------------------------
 
 
-class _ResponseStream(httpx.AsyncByteStream):
+class _ResponseStream(WholeBodyTaker, httpx.AsyncByteStream):
     """The body of one response, read from its connection as it is iterated.
 
     Each chunk is what one or more loop wakeups put in the buffer (for chunked bodies, the

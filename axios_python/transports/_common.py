@@ -18,7 +18,8 @@ from typing import Any
 
 import httpx
 
-from ._framing import ProtocolViolation, request_head
+from ._framing import LENGTH, ProtocolViolation, request_head
+from ._trace import NO_TRACE
 
 __all__ = [
     "COALESCE",
@@ -93,6 +94,40 @@ def continue_wait(read_timeout: float | None) -> float:
     if read_timeout is None:
         return EXPECT_CONTINUE_WAIT
     return min(read_timeout, EXPECT_CONTINUE_WAIT)
+
+
+class WholeBodyTaker:
+    """For both transports' response streams: the whole body at once when it came with the
+    head (most small responses), so that a reader wanting it in memory skips the
+    chunk-by-chunk iteration. Uses the stream's ``_conn``, ``_framing``, ``_iterated``,
+    ``_trace`` and ``_finish``."""
+
+    _conn: Any
+    _framing: Any
+    _iterated: bool
+    _trace: Any
+
+    def _finish(self) -> None:
+        raise NotImplementedError
+
+    def take_buffered_body(self) -> bytes | None:
+        """A Content-Length body that sits whole in the connection's buffer, copied out once,
+        the connection released as after a full read; None when it must be iterated (more
+        is to come, another framing, or a trace that wants to see the body phase)."""
+        conn = self._conn
+        if self._iterated or conn is None or self._trace is not NO_TRACE:
+            return None
+        if self._framing.kind != LENGTH:
+            return None
+        start = conn.start
+        stop = start + self._framing.length
+        if stop > conn.end:
+            return None
+        body = bytes(conn.view[start:stop])
+        conn.consumed(stop)
+        self._iterated = True
+        self._finish()
+        return body
 
 
 def prepare_request_head(request: httpx.Request, has_body: bool) -> tuple[bytes, Headers, bool]:

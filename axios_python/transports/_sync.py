@@ -57,6 +57,7 @@ from ._common import (
     HEAD_END,
     INCOMPLETE_CHUNKED,
     SocketOption,
+    WholeBodyTaker,
     _Disconnected,
     asks_to_close,
     connect_failure,
@@ -173,6 +174,13 @@ class _Connection:
         self.timeout: float | None = sock.gettimeout()
         self.idle_since = 0.0
         self.answered = False  # a response head (even a 1xx) came for the current request
+
+    def consumed(self, start: int) -> None:
+        """Bytes before ``start`` were taken (an emptied buffer restarts at the front)."""
+        if start == self.end:
+            self.start = self.end = 0
+        else:
+            self.start = start
 
     def set_timeout(self, timeout: float | None) -> None:
         if timeout != self.timeout:  # settimeout costs a system call: only when it changes
@@ -322,7 +330,7 @@ class _EmptyStream(httpx.SyncByteStream):
         return iter(())
 
 
-class _ResponseStream(httpx.SyncByteStream):
+class _ResponseStream(WholeBodyTaker, httpx.SyncByteStream):
     """The body of one response, read from its connection as it is iterated.
 
     Each chunk is one ``recv_into`` (or the payload part of it, for chunked bodies) copied

@@ -1,0 +1,65 @@
+"""Requests without a body, built from a cached head instead of by httpx's ``build_request``.
+
+For a GET httpx merges the client's headers into the call's (a case-insensitive pass over
+both lists), adds ``Host``, and re-encodes every header, each time: about 30 us of a small
+GET that takes 150. The headers of a bodiless request depend only on the client's headers,
+the call's headers, the URL's host and port, and whether the method wants
+``Content-Length: 0``; so the first request of each such combination is built by httpx's own
+``build_request`` and its headers are kept, and the next ones reuse them. What httpx would
+have built is thus what is sent: the cache holds httpx's output, never a re-implementation.
+
+Requests with a body, cookies (the call's or the client's jar), client-level query
+parameters, or a relative URL are left to ``build_request`` as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Final
+
+import httpx
+
+__all__ = ["bodiless_request"]
+
+HEADS_KEPT: Final = 256
+_HEADS: dict[tuple[Any, ...], httpx.Headers] = {}
+
+
+def bodiless_request(
+    client: httpx.Client | httpx.AsyncClient,
+    method: str,
+    url: httpx.URL,
+    header_pairs: Sequence[tuple[Any, Any]],
+    extensions: dict[str, Any],
+) -> httpx.Request | None:
+    """The request httpx would build for a bodiless ``method url``, or None when its head
+    cannot come from the cache (cookies, client params, a relative URL, odd header values)."""
+    if not url.host or client.params or client.cookies:
+        return None
+    method = method.upper()
+    try:
+        key = (tuple(client.headers.raw), tuple(header_pairs), url.netloc, method)
+        headers = _head(client, key, url)
+    except TypeError:  # an unhashable header value: httpx decides what it means
+        return None
+    request = httpx.Request(
+        method, url, headers=headers, stream=httpx.ByteStream(b""), extensions=extensions
+    )
+    request.read()  # as httpx does for a bytes body: ``request.content`` is b""
+    return request
+
+
+def _head(
+    client: httpx.Client | httpx.AsyncClient, key: tuple[Any, ...], url: httpx.URL
+) -> httpx.Headers:
+    """The headers httpx builds for ``key``: from the cache, else from ``build_request``."""
+    headers = _HEADS.get(key)
+    if headers is None:
+        _, pairs, _, method = key
+        headers = client.build_request(method, url, headers=list(pairs)).headers
+        if "cookie" in headers:  # a cookie set meanwhile (another thread): not reusable
+            return headers
+        if len(_HEADS) >= HEADS_KEPT:
+            _HEADS.clear()  # many distinct heads: start over rather than track age
+        _HEADS[key] = headers
+    return headers
