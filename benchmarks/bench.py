@@ -182,17 +182,30 @@ def make_client(name: str, pool: int | None) -> Any:
     """One client of library ``name`` (see ``LIBRARIES``); ``pool`` sets its connection limit.
 
     Imports happen here only: a measured process loads the library it measures."""
+    # Every client waits at most TIMEOUT to connect and per read, as httpx's timeout=60 does
+    # (a client without timeouts skips the timer each wait costs the others).
     if name == "requests":
         import requests
+        from requests.adapters import HTTPAdapter
+
+        class TimedAdapter(HTTPAdapter):
+            """requests has no session-wide timeout: each send gets TIMEOUT unless given."""
+
+            def send(self, request: Any, **kwargs: Any) -> Any:
+                if kwargs.get("timeout") is None:
+                    kwargs["timeout"] = TIMEOUT
+                return super().send(request, **kwargs)
 
         session = requests.Session()
         session.trust_env = False
+        session.mount("http://", TimedAdapter())
         return session
     if name == "aiohttp":
         import aiohttp
 
         connector = aiohttp.TCPConnector(limit=pool or 100)
-        return aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None), connector=connector)
+        timeout = aiohttp.ClientTimeout(total=None, sock_connect=TIMEOUT, sock_read=TIMEOUT)
+        return aiohttp.ClientSession(timeout=timeout, connector=connector)
     import httpx
 
     common: dict[str, Any] = {"timeout": TIMEOUT, "trust_env": False}

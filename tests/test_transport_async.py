@@ -1237,6 +1237,39 @@ async def test_direct_reads_only_for_plain_tcp_on_asyncio_loops(
     assert not await direct(tls_server[0], verify=context)
 
 
+async def test_a_partial_piece_is_topped_up_from_the_socket() -> None:
+    """Part of a piece in the buffer, the rest in the kernel: ``top_up`` reads it into the
+    buffer without a loop turn (the loop's reading is paused here, so only it can), never
+    more than asked, and hands back to the transport on EAGAIN and on EOF."""
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        host, port = listener.getsockname()
+        sock = socket.create_connection((host, port))
+        sock.setblocking(False)
+        peer, _ = listener.accept()
+    loop = asyncio.get_running_loop()
+    conn = _Connection(("http", host, port), sock, loop, 64 * KiB)
+    await loop.create_connection(lambda: conn, sock=sock)
+    assert conn.transport is not None and conn.direct
+    conn.transport.pause_reading()
+    try:
+        peer.sendall(b"x" * 100)
+        await asyncio.sleep(0.05)
+        conn.keep(b"ab")
+        assert conn.top_up(50)
+        assert bytes(conn.view[conn.start : conn.end]) == b"ab" + b"x" * 50
+        assert conn.top_up(500)  # only what the kernel holds
+        assert conn.end - conn.start == 102
+        assert not conn.top_up(10)  # nothing there: the caller waits on the loop
+        assert conn.direct
+        peer.close()
+        await asyncio.sleep(0.05)
+        assert not conn.top_up(10)
+        assert not conn.direct and not conn.eof  # EOF is the transport's to report
+    finally:
+        peer.close()
+        conn.close()
+
+
 async def test_direct_reads_keep_exact_pieces_when_bytes_trickle(
     serve: Callable[[Handler], RawServer],
 ) -> None:

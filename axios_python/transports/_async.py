@@ -350,17 +350,51 @@ class _Connection(asyncio.BufferedProtocol):
             data = self.sock.recv(most)
         except (BlockingIOError, InterruptedError):
             return None
-        except OSError as exc:  # a reset: reported as the transport would have
-            self.direct = False
-            if self.error is None:
-                self.error = exc
-            self.eof = True
+        except OSError as exc:
+            self._direct_failed(exc)
             return None
-        if not data:  # EOF: the transport reads it too, and reports it its own way
-            self.direct = False
+        if not data:
+            self._direct_failed(None)
             return None
         self.received += len(data)
         return data
+
+    def top_up(self, need: int) -> bool:
+        """Read up to ``need`` more bytes from the socket into the buffer, without a loop
+        turn (direct reading only, as ``take_direct``): for a reader that wants a piece of
+        an exact size while part of it sits in the buffer. Under many concurrent streams
+        the kernel rarely holds a whole piece at once, and waiting on the transport for
+        each part costs a loop turn per part (2.5x less throughput at 500 streams). True
+        when bytes came."""
+        if self.received - self.checkpoint >= CHECKPOINT_BYTES:
+            return False
+        if self.end + need > self.limit and self.start:
+            self._make_room()
+        room = min(need, self.limit - self.end)
+        if room <= 0:
+            return False
+        try:
+            n = self.sock.recv_into(self.view[self.end : self.end + room])
+        except (BlockingIOError, InterruptedError):
+            return False
+        except OSError as exc:
+            self._direct_failed(exc)
+            return False
+        if not n:
+            self._direct_failed(None)
+            return False
+        self.end += n
+        self.received += n
+        return True
+
+    def _direct_failed(self, error: OSError | None) -> None:
+        """A direct read met a reset (``error``: reported as the transport would have) or
+        EOF (None: the transport reads it too, and reports it its own way)."""
+        self.direct = False
+        if error is not None:
+            if self.error is None:
+                self.error = error
+            self.eof = True
 
     def keep(self, data: bytes) -> None:
         """Put bytes taken directly, but too few for the caller, into the empty buffer."""
@@ -692,6 +726,8 @@ class _ResponseStream(WholeBodyTaker, httpx.AsyncByteStream):
                                 yield piece
                                 continue
                         if exact and end - start < min(most, remaining) and not conn.eof:
+                            if conn.direct and conn.top_up(min(most, remaining) - (end - start)):
+                                continue
                             await conn.wait(timeout)
                             continue
                         if start == end:
