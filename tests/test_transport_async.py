@@ -1186,20 +1186,27 @@ async def test_write_error_without_an_answer(serve: Callable[[Handler], RawServe
         assert pool_of(client) == (0, 0)
 
 
-async def test_answer_left_in_the_kernel_is_read_when_a_write_breaks() -> None:
-    """The loop may learn of a reset from a failed write before it read the answer that
-    came first: ``connection_lost`` takes those bytes before asyncio closes the socket,
-    and ``close()`` afterwards is harmless."""
+async def paused_connection(buffer_size: int = 1024 * KiB) -> tuple[_Connection, socket.socket]:
+    """A ``_Connection`` on a real loopback socket whose transport reads nothing (reading
+    paused), and the server's end of it: what the peer sends stays in the kernel."""
     with socket.create_server(("127.0.0.1", 0)) as listener:
         host, port = listener.getsockname()
         sock = socket.create_connection((host, port))
         sock.setblocking(False)
         peer, _ = listener.accept()
     loop = asyncio.get_running_loop()
-    conn = _Connection(("http", host, port), sock, loop)
+    conn = _Connection(("http", host, port), sock, loop, buffer_size)
     await loop.create_connection(lambda: conn, sock=sock)
     assert conn.transport is not None
-    conn.transport.pause_reading()  # the loop reads nothing: the answer stays in the kernel
+    conn.transport.pause_reading()
+    return conn, peer
+
+
+async def test_answer_left_in_the_kernel_is_read_when_a_write_breaks() -> None:
+    """The loop may learn of a reset from a failed write before it read the answer that
+    came first: ``connection_lost`` takes those bytes before asyncio closes the socket,
+    and ``close()`` afterwards is harmless."""
+    conn, peer = await paused_connection()  # the loop reads nothing: it stays in the kernel
     peer.sendall(response_head(413, {"Content-Length": "0"}))
     peer.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     peer.close()  # a reset
@@ -1241,16 +1248,8 @@ async def test_a_partial_piece_is_topped_up_from_the_socket() -> None:
     """Part of a piece in the buffer, the rest in the kernel: ``top_up`` reads it into the
     buffer without a loop turn (the loop's reading is paused here, so only it can), never
     more than asked, and hands back to the transport on EAGAIN and on EOF."""
-    with socket.create_server(("127.0.0.1", 0)) as listener:
-        host, port = listener.getsockname()
-        sock = socket.create_connection((host, port))
-        sock.setblocking(False)
-        peer, _ = listener.accept()
-    loop = asyncio.get_running_loop()
-    conn = _Connection(("http", host, port), sock, loop, 64 * KiB)
-    await loop.create_connection(lambda: conn, sock=sock)
-    assert conn.transport is not None and conn.direct
-    conn.transport.pause_reading()
+    conn, peer = await paused_connection(64 * KiB)
+    assert conn.direct
     try:
         peer.sendall(b"x" * 100)
         await asyncio.sleep(0.05)

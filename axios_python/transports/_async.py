@@ -344,19 +344,9 @@ class _Connection(asyncio.BufferedProtocol):
         The event loop runs its read callback only while this task is suspended, so no
         byte can land in the buffer between the caller's emptiness check and this read.
         """
-        if self.received - self.checkpoint >= CHECKPOINT_BYTES:
-            return None
-        try:
-            data = self.sock.recv(most)
-        except (BlockingIOError, InterruptedError):
-            return None
-        except OSError as exc:
-            self._direct_failed(exc)
-            return None
-        if not data:
-            self._direct_failed(None)
-            return None
-        self.received += len(data)
+        data: bytes | None = self._receive_directly(self.sock.recv, most)
+        if data is not None:
+            self.received += len(data)
         return data
 
     def top_up(self, need: int) -> bool:
@@ -366,35 +356,41 @@ class _Connection(asyncio.BufferedProtocol):
         the kernel rarely holds a whole piece at once, and waiting on the transport for
         each part costs a loop turn per part (2.5x less throughput at 500 streams). True
         when bytes came."""
-        if self.received - self.checkpoint >= CHECKPOINT_BYTES:
-            return False
         if self.end + need > self.limit and self.start:
             self._make_room()
         room = min(need, self.limit - self.end)
         if room <= 0:
             return False
-        try:
-            n = self.sock.recv_into(self.view[self.end : self.end + room])
-        except (BlockingIOError, InterruptedError):
-            return False
-        except OSError as exc:
-            self._direct_failed(exc)
-            return False
-        if not n:
-            self._direct_failed(None)
+        n: int | None = self._receive_directly(
+            self.sock.recv_into, self.view[self.end : self.end + room]
+        )
+        if n is None:
             return False
         self.end += n
         self.received += n
         return True
 
-    def _direct_failed(self, error: OSError | None) -> None:
-        """A direct read met a reset (``error``: reported as the transport would have) or
-        EOF (None: the transport reads it too, and reports it its own way)."""
-        self.direct = False
-        if error is not None:
+    def _receive_directly(self, receive: Callable[..., Any], argument: Any) -> Any:
+        """``receive(argument)`` on the socket (``recv`` or ``recv_into``): what it got, or
+        None when nothing came. None too when a checkpoint turn is due (``wait`` takes it).
+        EOF ends direct reading (the transport reads it too, and reports it its own way);
+        a reset also marks the connection lost, as the transport would have."""
+        if self.received - self.checkpoint >= CHECKPOINT_BYTES:
+            return None
+        try:
+            got = receive(argument)
+        except (BlockingIOError, InterruptedError):
+            return None
+        except OSError as exc:
+            self.direct = False
             if self.error is None:
-                self.error = error
+                self.error = exc
             self.eof = True
+            return None
+        if not got:
+            self.direct = False
+            return None
+        return got
 
     def keep(self, data: bytes) -> None:
         """Put bytes taken directly, but too few for the caller, into the empty buffer."""
