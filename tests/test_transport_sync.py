@@ -7,6 +7,7 @@ scripted raw-socket server (tests/rawserver.py), plus the sans-I/O framing on it
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import socket
@@ -825,6 +826,43 @@ def test_trace_reports_a_failed_phase(serve: Callable[[Handler], RawServer]) -> 
         client.get(server.url, extensions={"trace": lambda *e: events.append(e)})
     failed = [info["exception"] for name, info in events if name.endswith(".failed")]
     assert len(failed) == 1 and isinstance(failed[0], httpx.RemoteProtocolError)
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_a_failed_handshake_is_traced_as_httpcore_traces_it(
+    tls_server: tuple[str, list[int]], kind: str
+) -> None:
+    """An untrusted certificate: ``connection.start_tls.failed`` carries a ConnectError
+    (httpx's from ours, httpcore's from httpx's transport), in both kinds; the sync
+    transport once reported the bare ``ssl`` error there."""
+    from axios_python.transports import AsyncHTTPTransport
+
+    def failures(transport: Any) -> list[BaseException]:
+        events: list[tuple[str, dict[str, Any]]] = []
+
+        async def record(name: str, info: dict[str, Any]) -> None:
+            events.append((name, info))
+
+        if kind == "sync":
+            with httpx.Client(transport=transport, timeout=5) as client:
+                trace = {"trace": lambda *event: events.append(event)}
+                with pytest.raises(httpx.ConnectError):
+                    client.get(tls_server[0], extensions=trace)
+        else:
+
+            async def go() -> None:
+                async with httpx.AsyncClient(transport=transport, timeout=5) as client:
+                    with pytest.raises(httpx.ConnectError):
+                        await client.get(tls_server[0], extensions={"trace": record})
+
+            asyncio.run(go())
+        return [info["exception"] for name, info in events if name == "connection.start_tls.failed"]
+
+    ours = failures(HTTPTransport() if kind == "sync" else AsyncHTTPTransport())
+    theirs = failures(httpx.HTTPTransport() if kind == "sync" else httpx.AsyncHTTPTransport())
+    assert len(ours) == 1 and isinstance(ours[0], httpx.ConnectError)
+    assert len(theirs) == 1 and isinstance(theirs[0], httpcore.ConnectError)
+    assert isinstance(ours[0].__cause__, ssl.SSLCertVerificationError)
 
 
 def test_debug_logging_words_the_phases_as_httpcore_does(

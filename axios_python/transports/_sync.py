@@ -706,19 +706,21 @@ class HTTPTransport(httpx.BaseTransport):
             assert conn is not None
             if scheme == "https":
                 sni = request.extensions.get("sni_hostname") or host
-                try:
-                    with trace.phase(
-                        "connection.start_tls",
-                        ssl_context=self._ssl_context,
-                        server_hostname=sni,
-                        timeout=timeout,
-                    ) as phase:
+                with trace.phase(
+                    "connection.start_tls",
+                    ssl_context=self._ssl_context,
+                    server_hostname=sni,
+                    timeout=timeout,
+                ) as phase:  # the phase reports the mapped error, as the async one (and httpcore)
+                    try:
                         conn.sock = self._ssl_context.wrap_socket(conn.sock, server_hostname=sni)
-                        phase.value = _NetworkStream(conn)
-                except TimeoutError as exc:
-                    raise httpx.ConnectTimeout(str(exc) or "timed out", request=request) from exc
-                except OSError as exc:
-                    raise httpx.ConnectError(str(exc), request=request) from exc
+                    except TimeoutError as exc:
+                        raise httpx.ConnectTimeout(
+                            str(exc) or "timed out", request=request
+                        ) from exc
+                    except OSError as exc:
+                        raise httpx.ConnectError(str(exc), request=request) from exc
+                    phase.value = _NetworkStream(conn)
             return conn
         except BaseException:
             if conn is not None:  # the socket opened, then TLS or a trace callback failed
