@@ -90,6 +90,18 @@ class Streamed:
 Content = bytes | Streamed | None
 
 
+def take_whole(response: httpx.Response) -> bytes | None:
+    """The body in one piece from our transport's stream (httpx's client binds it in a
+    pass-through stream), kept as httpx keeps a read body; None when it must be read."""
+    stream = getattr(response.stream, "_stream", response.stream)
+    take = getattr(stream, "take_buffered_body", None)  # not on an empty body's stream
+    body: bytes | None = None if take is None else take()
+    if body is not None:
+        response._content = body
+        response.is_stream_consumed = True
+    return body
+
+
 class Client:
     """``httpx.Client(HTTPTransport)`` or ``httpx.AsyncClient(AsyncHTTPTransport)`` behind one
     sync API. The async client lives on a private event loop for the adapter's lifetime."""
@@ -153,16 +165,35 @@ class Client:
         *,
         headers: dict[str, str] | None = None,
         content: Content = None,
+        whole: bool = False,
     ) -> httpx.Response:
-        """Send a request and read its body to the end."""
+        """Send a request and read its body to the end; ``whole``: first take it in one
+        piece if the transport holds all of it (what axios_python's ``read()`` does)."""
         if self._sync is not None:
-            return self._sync.request(
-                method, url, headers=headers, content=self._sync_content(content)
+            if not whole:
+                return self._sync.request(
+                    method, url, headers=headers, content=self._sync_content(content)
+                )
+            sync_content = self._sync_content(content)
+            with self._sync.stream(method, url, headers=headers, content=sync_content) as r:
+                if take_whole(r) is None:
+                    r.read()
+                return r
+        client = self._async
+        assert client is not None
+        if not whole:
+            return self._run(
+                client.request(method, url, headers=headers, content=self._async_content(content))
             )
-        assert self._async is not None
-        return self._run(
-            self._async.request(method, url, headers=headers, content=self._async_content(content))
-        )
+
+        async def go() -> httpx.Response:
+            async_content = self._async_content(content)
+            async with client.stream(method, url, headers=headers, content=async_content) as r:
+                if take_whole(r) is None:
+                    await r.aread()
+                return r
+
+        return self._run(go())
 
     def get(self, url: str, **options: Any) -> httpx.Response:
         return self.request("GET", url, **options)

@@ -8,7 +8,9 @@ Connection tokens, HTTP/1.0 or 1.1, dripped in random pieces with tiny delays), 
 expected outcome is computed here from the generator's own model, or *corrupted* ones
 (random mutations and truncations of valid responses, or arbitrary bytes).
 
-Properties, per example, each on a fresh client (``/good``, then ``/ex``, then ``/good``):
+Properties, per example, each on a fresh client (``/good``, then ``/ex``, then ``/good``),
+the body read chunk by chunk or first offered whole (``take_buffered_body``, as
+axios_python's ``read()`` does):
 
 - a valid response comes out exactly as meant (status, version, reason, headers, body);
   a corrupted one is a response or an ``httpx.HTTPError``, never another exception, never
@@ -288,14 +290,17 @@ def corrupted_examples(draw: st.DrawFn) -> Example:
 # -- the properties -------------------------------------------------------------------------
 
 
-def run(client: Client, server: RawServer, example: Example) -> httpx.Response | httpx.HTTPError:
-    """``/good``, then the example, bounded in time; returns its response or httpx error."""
+def run(
+    client: Client, server: RawServer, example: Example, whole: bool = False
+) -> httpx.Response | httpx.HTTPError:
+    """``/good``, then the example, bounded in time; returns its response or httpx error.
+    ``whole``: the body is first offered in one piece (``take_buffered_body``)."""
     assert client.get(server.url + "good").content == GOOD_BODY
     Stage.example = example
     started = time.monotonic()
     outcome: httpx.Response | httpx.HTTPError
     try:
-        outcome = client.request(example.method, server.url + "ex")
+        outcome = client.request(example.method, server.url + "ex", whole=whole)
     except httpx.HTTPError as exc:  # anything else propagates: the test fails
         outcome = exc
     assert time.monotonic() - started < WALL_LIMIT
@@ -312,9 +317,10 @@ def test_valid_responses_come_out_exactly(
     """A valid response, however framed and cut, is read exactly as meant; the connection is
     reused afterwards if and only if the response was a complete keep-alive one."""
     example = data.draw(valid_examples(shape), label="example")
+    whole = data.draw(st.booleans(), label="whole")
     with Client(kind, timeout=READ_TIMEOUT) as client:
         before = len(server.connections)
-        outcome = run(client, server, example)
+        outcome = run(client, server, example, whole)
         assert isinstance(outcome, httpx.Response), f"a valid response failed: {outcome!r}"
         event("keep-alive" if example.keep_alive else "not reusable")
         assert outcome.status_code == example.status
@@ -343,13 +349,15 @@ def truncated_examples(draw: st.DrawFn) -> Example:
 
 @pytest.mark.parametrize("kind", KINDS)
 @settings(SETTINGS, max_examples=30)
-@given(example=truncated_examples())
-def test_truncated_responses_are_errors(kind: str, server: RawServer, example: Example) -> None:
+@given(example=truncated_examples(), whole=st.booleans())
+def test_truncated_responses_are_errors(
+    kind: str, server: RawServer, example: Example, whole: bool
+) -> None:
     """A response cut short by the server closing is a RemoteProtocolError, never a short
     body reported as complete (nor a silent retry of the request); the next request works."""
     with Client(kind, timeout=READ_TIMEOUT) as client:
         before = len(server.connections)
-        outcome = run(client, server, example)
+        outcome = run(client, server, example, whole)
         assert isinstance(outcome, httpx.RemoteProtocolError), f"got {outcome!r}"
         assert len(server.connections) == before + 1  # no retry once bytes came back
         assert client.get(server.url + "good").content == GOOD_BODY
@@ -357,12 +365,14 @@ def test_truncated_responses_are_errors(kind: str, server: RawServer, example: E
 
 @pytest.mark.parametrize("kind", KINDS)
 @settings(SETTINGS, max_examples=60)
-@given(example=corrupted_examples())
-def test_corrupted_responses_fail_cleanly(kind: str, server: RawServer, example: Example) -> None:
+@given(example=corrupted_examples(), whole=st.booleans())
+def test_corrupted_responses_fail_cleanly(
+    kind: str, server: RawServer, example: Example, whole: bool
+) -> None:
     """Corrupted bytes give a response or an httpx error (nothing else, no hang); the next
     request on the same client succeeds, over a new connection after an error."""
     with Client(kind, timeout=READ_TIMEOUT) as client:
-        outcome = run(client, server, example)
+        outcome = run(client, server, example, whole)
         event(type(outcome).__name__)
         after = len(server.connections)
         assert client.get(server.url + "good").content == GOOD_BODY
