@@ -2,7 +2,7 @@
 
 For a GET httpx merges the client's headers into the call's (a case-insensitive pass over
 both lists), adds ``Host``, and re-encodes every header, each time: about 30 us of a small
-GET that takes 150. The headers of a bodiless request depend only on the client's headers,
+async GET that took 240. The headers of a bodiless request depend only on the client's headers,
 the call's headers, the URL's host and port, and whether the method wants
 ``Content-Length: 0``; so the first request of each such combination is built by httpx's own
 ``build_request`` and its headers are kept, and the next ones reuse them. What httpx would
