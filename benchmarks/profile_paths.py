@@ -1,11 +1,13 @@
 """Where axios_python spends time relative to httpx: cProfile and a step-by-step timer.
 
-    python benchmarks/profile_paths.py [small|stream|steps|all] [--gets 3000] [--size 256MiB]
+    python benchmarks/profile_paths.py [small|stream|steps|layer|all] [--gets 3000] [--size 256MiB]
 
 ``small``: cProfile of N buffered GETs, axios_python vs httpx, sync and async, listing the
 functions where axios_python spends time that httpx does not. ``stream``: the same for one big
 streamed body. ``steps``: wall-clock per step of ``Axios.request`` (no profiler overhead)
 next to httpx's own ``build_request`` / ``send`` / ``read``. Uses bench.py's server.
+``layer``: axios_python over a transport that answers at once (no I/O, no server): what
+its layers and httpx's models cost per call, then a profile of each kind.
 """
 
 from __future__ import annotations
@@ -208,10 +210,87 @@ def steps(server: benchlib.Server, count: int) -> None:
     api.close()
 
 
+class _Answer:
+    """A body stream that is already complete, offered whole as our transports offer a
+    body that came with its head (``take_buffered_body``); its close never waits, as
+    theirs (so ``Response.aclose`` needs no shielding task)."""
+
+    closes_without_waiting = True
+
+    def __init__(self, body: bytes) -> None:
+        self.body: bytes | None = body
+
+    def take_buffered_body(self) -> bytes | None:
+        body, self.body = self.body, None
+        return body
+
+    def __iter__(self) -> Any:
+        if self.body:
+            yield self.take_buffered_body()
+
+    async def __aiter__(self) -> Any:
+        if self.body:
+            yield self.take_buffered_body()
+
+    def close(self) -> None:
+        pass
+
+    async def aclose(self) -> None:
+        pass
+
+
+def layer(count: int, top: int) -> None:
+    """axios_python over a transport that answers at once, with no I/O: what its layers and
+    httpx's models cost per call, sync and async, without the network or our transport."""
+    import httpx
+
+    import axios_python
+
+    head = [(b"Content-Type", b"application/octet-stream"), (b"Content-Length", b"13")]
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        stream: Any = _Answer(benchlib.SMALL_BODY)
+        return httpx.Response(200, headers=head, stream=stream, request=request)
+
+    class Answering(httpx.BaseTransport, httpx.AsyncBaseTransport):
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            return answer(request)
+
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            return answer(request)
+
+    api = axios_python.create(timeout=60, trust_env=False, transport=Answering())
+    url = "http://127.0.0.1:9/small"
+    loop = asyncio.new_event_loop()
+
+    async def gets(n: int) -> None:
+        for _ in range(n):
+            await api.async_get(url)
+
+    runs: dict[str, Callable[[int], Any]] = {
+        "sync": lambda n: [api.get(url) for _ in range(n)],
+        "async": lambda n: loop.run_until_complete(gets(n)),
+    }
+    for kind, run in runs.items():
+        run(500)
+        started = time.perf_counter()
+        run(count)
+        print(f"  {kind}: {(time.perf_counter() - started) / count * 1e6:.1f} us per call")
+    for kind, run in runs.items():
+        profile(
+            f"axios_python {kind} over a no-I/O transport: {count} calls",
+            lambda run=run: run(count),  # type: ignore[misc]
+            (),
+            top,
+        )
+    loop.close()
+    api.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "what", nargs="?", default="all", choices=["small", "stream", "steps", "all"]
+        "what", nargs="?", default="all", choices=["small", "stream", "steps", "layer", "all"]
     )
     parser.add_argument("--gets", type=int, default=3000)
     parser.add_argument("--size", type=benchlib.parse_size, default=256 * benchlib.MiB)
@@ -220,6 +299,10 @@ def main() -> None:
     cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
     if len(cpus) >= 2:
         os.sched_setaffinity(0, {cpus[0]})
+    if args.what == "layer":
+        print(f"axios_python's layers alone, mean over {args.gets} calls (wall clock)")
+        layer(args.gets, args.top)
+        return
     server = benchlib.Server(cpus[-1] if len(cpus) >= 2 else None)
     try:
         if args.what in ("steps", "all"):
