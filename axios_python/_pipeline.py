@@ -199,11 +199,12 @@ def build_request(
             for item in (value if isinstance(value, list) else [value])
         ]
         cookies = prepared.config.get("cookies")
-        timeout = prepared.timeout.to_httpx()
-        extensions: dict[str, Any] = {STREAM_EXTENSION: True} if prepared.stream else {}
+        # the timeout as httpx's build_request would put it (it leaves one already there)
+        extensions: dict[str, Any] = {"timeout": prepared.timeout.to_httpx().as_dict()}
+        if prepared.stream:
+            extensions[STREAM_EXTENSION] = True
         request = None
         if not arguments and not cookies:
-            extensions["timeout"] = timeout.as_dict()
             request = bodiless_request(client, prepared.method, url, header_pairs, extensions)
         if request is None:
             request = client.build_request(
@@ -211,7 +212,6 @@ def build_request(
                 url,
                 headers=header_pairs,
                 cookies=cookies,
-                timeout=timeout,
                 extensions=extensions,
                 **arguments,
             )
