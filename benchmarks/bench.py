@@ -82,6 +82,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 CHUNK = 65536
 RAW_BUFFER = MiB
 TIMEOUT = 60.0
+TRANSPORT_TIMEOUTS = dict.fromkeys(("connect", "read", "write", "pool"), TIMEOUT)
 WARM_GETS = 50
 SLOW_020 = 20  # 0.2.0 sync makes a client per GET: 1/20 of the GETs per sample
 CACHE = os.path.join(os.path.expanduser("~"), ".cache", "axios-python-bench")
@@ -390,6 +391,35 @@ async def client_gets_async(client: Any, url: str, count: int) -> int:
     return await body_bytes_of_async_gets(client.get, url, count)
 
 
+def transport_gets(client: Any, url: str, count: int) -> int:
+    """``count`` GETs handed straight to the transport of ``client`` (an httpx.Client on our
+    HTTPTransport), one request built once: what the transport costs with no client above
+    it, the floor for anything built on it."""
+    import httpx
+
+    transport = client._transport
+    request = httpx.Request("GET", url, extensions={"timeout": TRANSPORT_TIMEOUTS})
+    total = 0
+    for _ in range(count):
+        response = transport.handle_request(request)
+        total += len(response.read())
+        response.close()
+    return total
+
+
+async def transport_gets_async(client: Any, url: str, count: int) -> int:
+    import httpx
+
+    transport = client._transport
+    request = httpx.Request("GET", url, extensions={"timeout": TRANSPORT_TIMEOUTS})
+    total = 0
+    for _ in range(count):
+        response = await transport.handle_async_request(request)
+        total += len(await response.aread())
+        await response.aclose()
+    return total
+
+
 async def aiohttp_gets(session: Any, url: str, count: int) -> int:
     total = 0
     for _ in range(count):
@@ -430,6 +460,7 @@ ROWS = {
     "axios_sync": ("axios", "axios_python sync (own transport)", "sync"),
     "axios_httpx_sync": ("axios_httpx", "axios_python sync (httpx transport)", "sync"),
     "httpx_own_sync": ("httpx_own_sync", "httpx.Client + our HTTPTransport", "sync"),
+    "transport_sync": ("httpx_own_sync", "our HTTPTransport alone", "sync"),
     "httpx_sync": ("httpx_sync", "httpx.Client", "sync"),
     "requests": ("requests", "requests.Session", "sync"),
     "raw_sync": (None, "raw socket recv_into loop", "sync"),
@@ -437,14 +468,15 @@ ROWS = {
     "axios_async": ("axios", "axios_python async (own transport)", "async"),
     "axios_httpx_async": ("axios_httpx", "axios_python async (httpx transport)", "async"),
     "httpx_own_async": ("httpx_own_async", "httpx.AsyncClient + AsyncHTTPTransport", "async"),
+    "transport_async": ("httpx_own_async", "our AsyncHTTPTransport alone", "async"),
     "httpx_async": ("httpx_async", "httpx.AsyncClient", "async"),
     "aiohttp": ("aiohttp", "aiohttp.ClientSession", "async"),
     "raw_async": (None, "raw asyncio sock_recv_into loop", "async"),
     "axios020_async": (None, "axios-python 0.2.0 async_get", "async"),
 }
 OURS = (  # the rows whose ratios over every other row of their group are kept
-    *("axios_sync", "axios_httpx_sync", "httpx_own_sync"),
-    *("axios_async", "axios_httpx_async", "httpx_own_async"),
+    *("axios_sync", "axios_httpx_sync", "httpx_own_sync", "transport_sync"),
+    *("axios_async", "axios_httpx_async", "httpx_own_async", "transport_async"),
 )
 RAW = {"sync": "raw_sync", "async": "raw_async"}  # (a): every row over its group's raw loop
 
@@ -472,12 +504,14 @@ SMALL = (
     row("axios_sync", axios_gets),
     row("axios_httpx_sync", axios_gets),
     row("httpx_own_sync", client_gets),
+    row("transport_sync", transport_gets),
     row("httpx_sync", client_gets),
     row("requests", client_gets),
     row("axios020_sync", gets_020_sync),
     row("axios_async", axios_gets_async),
     row("axios_httpx_async", axios_gets_async),
     row("httpx_own_async", client_gets_async),
+    row("transport_async", transport_gets_async),
     row("httpx_async", client_gets_async),
     row("aiohttp", aiohttp_gets),
     row("axios020_async", gets_020_async),
@@ -1057,9 +1091,10 @@ def wanted(args: argparse.Namespace, notes: list[str]) -> set[str]:
     keys = {k for k in ALL_KEYS if not args.clients or {k, ROWS[k][2]} & set(args.clients)}
     if "httpx_own_async" in keys and async_transport() is None:
         keys.discard("httpx_own_async")
+        keys.discard("transport_async")
         note = (
             "axios_python.transports.AsyncHTTPTransport is not importable: the "
-            "httpx.AsyncClient + AsyncHTTPTransport rows are skipped"
+            "httpx.AsyncClient + AsyncHTTPTransport and transport-alone rows are skipped"
         )
         print(f"note: {note}", flush=True)
         notes.append(note)

@@ -28,6 +28,7 @@ COLORS = (  # (key prefix, colour), first match: our transport in blues, httpx's
     ("axios_httpx", "#ea580c"),  # axios_python on httpx's transport
     ("axios", "#1d4ed8"),  # axios_python on its own transport
     ("httpx_own", "#60a5fa"),  # httpx with our transport
+    ("transport", "#bfdbfe"),  # our transport alone
     ("httpx", "#f59e0b"),
     ("requests", "#10b981"),
     ("aiohttp", "#8b5cf6"),
