@@ -28,6 +28,8 @@ import pytest
 import respx
 import sniffio
 from conftest import assert_logged_as_httpcore_logs
+from heads import HEAD_VARIANTS, check_heads, trace_recorder
+from heads import respond as respond_to_variant
 from pytest_httpserver import HTTPServer
 from rawserver import (
     Connection,
@@ -165,6 +167,42 @@ async def test_illegal_header_value_is_refused(
     with pytest.raises(httpx.LocalProtocolError):
         await client.get(server.url, headers={"X-Bad": "a\r\nInjected: yes"})
     assert pool_of(client) == (0, 0)
+
+
+async def test_reused_heads_follow_every_change(
+    serve: Callable[[Handler], RawServer], client: httpx.AsyncClient
+) -> None:
+    """Heads are kept and reused (per method, path, host, headers, body kind): each request
+    still goes out with exactly its own head, and a bad one is refused every time."""
+    heads: list[bytes] = []
+
+    def record(conn: Connection, head: bytes) -> None:
+        heads.append(head)
+        respond_to_variant(conn, head)
+
+    server = serve(keep_alive(record))
+    for method, path, headers, body in HEAD_VARIANTS:
+        await client.request(method, server.url + path, headers=headers, content=body)
+    for _ in range(2):
+        with pytest.raises(httpx.LocalProtocolError):
+            await client.get(server.url + "a", headers={"X-A": "1\r\nX-Injected: 1"})
+    check_heads(heads, server.url)
+
+
+async def test_a_trace_editing_its_headers_does_not_change_the_kept_head(
+    serve: Callable[[Handler], RawServer], client: httpx.AsyncClient
+) -> None:
+    server = serve(keep_alive(lambda conn, head: conn.send(ok())))
+    seen: list[list[tuple[bytes, bytes]]] = []
+    for meddle in (True, False):
+        record = trace_recorder(seen, meddle)
+
+        async def trace(name: str, info: dict[str, Any], record: Any = record) -> None:
+            record(name, info)
+
+        await client.get(server.url + "traced", headers={"X-T": "1"}, extensions={"trace": trace})
+    assert seen[0] == seen[1]
+    assert (b"X-Meddled", b"1") not in seen[1]
 
 
 # -- bodies and their framing ---------------------------------------------------------------

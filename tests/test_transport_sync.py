@@ -21,6 +21,8 @@ import httpcore
 import httpx
 import pytest
 from conftest import assert_logged_as_httpcore_logs
+from heads import HEAD_VARIANTS, check_heads, trace_recorder
+from heads import respond as respond_to_variant
 from pytest_httpserver import HTTPServer
 from rawserver import (
     Connection,
@@ -142,6 +144,38 @@ def test_illegal_header_value_is_refused(serve: Callable[[Handler], RawServer]) 
     server = serve(keep_alive(lambda conn, head: conn.send(ok())))
     with httpx.Client(transport=HTTPTransport()) as c, pytest.raises(httpx.LocalProtocolError):
         c.get(server.url, headers={"X-Bad": "a\r\nInjected: yes"})
+
+
+def test_reused_heads_follow_every_change(serve: Callable[[Handler], RawServer]) -> None:
+    """Heads are kept and reused (per method, path, host, headers, body kind): each request
+    still goes out with exactly its own head, and a bad one is refused every time."""
+    heads: list[bytes] = []
+
+    def record(conn: Connection, head: bytes) -> None:
+        heads.append(head)
+        respond_to_variant(conn, head)
+
+    server = serve(keep_alive(record))
+    with httpx.Client(transport=HTTPTransport()) as c:
+        for method, path, headers, body in HEAD_VARIANTS:
+            c.request(method, server.url + path, headers=headers, content=body)
+        for _ in range(2):
+            with pytest.raises(httpx.LocalProtocolError):
+                c.get(server.url + "a", headers={"X-A": "1\r\nX-Injected: 1"})
+    check_heads(heads, server.url)
+
+
+def test_a_trace_editing_its_headers_does_not_change_the_kept_head(
+    serve: Callable[[Handler], RawServer],
+) -> None:
+    server = serve(keep_alive(lambda conn, head: conn.send(ok())))
+    seen: list[list[tuple[bytes, bytes]]] = []
+    with httpx.Client(transport=HTTPTransport()) as c:
+        for meddle in (True, False):
+            trace = trace_recorder(seen, meddle)
+            c.get(server.url + "traced", headers={"X-T": "1"}, extensions={"trace": trace})
+    assert seen[0] == seen[1]
+    assert (b"X-Meddled", b"1") not in seen[1]
 
 
 # -- bodies and their framing ---------------------------------------------------------------

@@ -130,10 +130,30 @@ class WholeBodyTaker:
         return body
 
 
+HEADS_KEPT = 256
+_HEADS: dict[tuple[Any, ...], tuple[bytes, tuple[tuple[bytes, bytes], ...], bool]] = {}
+
+
 def prepare_request_head(request: httpx.Request, has_body: bool) -> tuple[bytes, Headers, bool]:
     """The request head as sent, its header lines (for the trace) and whether the body goes
     chunked: a body of unknown length without Content-Length gets ``Transfer-Encoding:
-    chunked``, a missing Host is added first. Bad header bytes raise LocalProtocolError."""
+    chunked``, a missing Host is added first. Bad header bytes raise LocalProtocolError.
+
+    A client repeats the same heads (same method, path and headers): each one is checked and
+    joined once and then reused (``HEADS_KEPT`` at most), which spares a small GET the
+    per-header validation."""
+    url = request.url
+    key = (request.method, url.raw_path, url.netloc, has_body, tuple(request.headers.raw))
+    known = _HEADS.get(key)
+    if known is None:
+        head, headers, chunked = _build_request_head(request, has_body)
+        if len(_HEADS) >= HEADS_KEPT:
+            _HEADS.clear()  # many distinct heads: start over rather than track age
+        _HEADS[key] = known = (head, tuple(headers), chunked)
+    return known[0], list(known[1]), known[2]
+
+
+def _build_request_head(request: httpx.Request, has_body: bool) -> tuple[bytes, Headers, bool]:
     headers = list(request.headers.raw)
     names = set()
     chunked = False
