@@ -2,18 +2,20 @@
 
 Both transports keep each request head they have checked and joined, and reuse it for the
 next request with the same method, path, host, headers and body kind. These requests, sent
-in order on one connection, must each go out with exactly its own head; ``respond`` answers
-them and ``check_heads`` compares what the server saw with what each request asked for.
+in order on one connection, must each go out with exactly its own head:
+``recording_responder`` keeps and answers them, and ``check_heads`` compares what the
+server saw with what each request asked for.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 from rawserver import Connection, ok, response_head
 
-__all__ = ["HEAD_VARIANTS", "check_heads", "respond", "trace_recorder"]
+__all__ = ["HEAD_VARIANTS", "check_heads", "recording_responder", "trace_recorder"]
 
 # (method, path, headers, body)
 HEAD_VARIANTS: list[tuple[str, str, dict[str, str], bytes | None]] = [
@@ -29,13 +31,19 @@ HEAD_VARIANTS: list[tuple[str, str, dict[str, str], bytes | None]] = [
 _DEFAULTS = {b"host", b"accept", b"accept-encoding", b"connection", b"user-agent"}
 
 
-def respond(conn: Connection, head: bytes) -> None:
-    if b"content-length: 2" in head.lower():
-        conn.read_exactly(2)
-    if head.startswith(b"HEAD "):
-        conn.send(response_head(200, {"Content-Length": "5"}))
-    else:
-        conn.send(ok())
+def recording_responder(heads: list[bytes]) -> Callable[[Connection, bytes], None]:
+    """A raw-server handler that keeps each request head in ``heads`` and answers it."""
+
+    def respond(conn: Connection, head: bytes) -> None:
+        heads.append(head)
+        if b"content-length: 2" in head.lower():
+            conn.read_exactly(2)
+        if head.startswith(b"HEAD "):
+            conn.send(response_head(200, {"Content-Length": "5"}))
+        else:
+            conn.send(ok())
+
+    return respond
 
 
 def check_heads(heads: list[bytes], base_url: str) -> None:

@@ -28,8 +28,7 @@ import pytest
 import respx
 import sniffio
 from conftest import assert_logged_as_httpcore_logs
-from heads import HEAD_VARIANTS, check_heads, trace_recorder
-from heads import respond as respond_to_variant
+from heads import HEAD_VARIANTS, check_heads, recording_responder, trace_recorder
 from pytest_httpserver import HTTPServer
 from rawserver import (
     Connection,
@@ -175,12 +174,7 @@ async def test_reused_heads_follow_every_change(
     """Heads are kept and reused (per method, path, host, headers, body kind): each request
     still goes out with exactly its own head, and a bad one is refused every time."""
     heads: list[bytes] = []
-
-    def record(conn: Connection, head: bytes) -> None:
-        heads.append(head)
-        respond_to_variant(conn, head)
-
-    server = serve(keep_alive(record))
+    server = serve(keep_alive(recording_responder(heads)))
     for method, path, headers, body in HEAD_VARIANTS:
         await client.request(method, server.url + path, headers=headers, content=body)
     for _ in range(2):

@@ -21,8 +21,7 @@ import httpcore
 import httpx
 import pytest
 from conftest import assert_logged_as_httpcore_logs
-from heads import HEAD_VARIANTS, check_heads, trace_recorder
-from heads import respond as respond_to_variant
+from heads import HEAD_VARIANTS, check_heads, recording_responder, trace_recorder
 from pytest_httpserver import HTTPServer
 from rawserver import (
     Connection,
@@ -150,12 +149,7 @@ def test_reused_heads_follow_every_change(serve: Callable[[Handler], RawServer])
     """Heads are kept and reused (per method, path, host, headers, body kind): each request
     still goes out with exactly its own head, and a bad one is refused every time."""
     heads: list[bytes] = []
-
-    def record(conn: Connection, head: bytes) -> None:
-        heads.append(head)
-        respond_to_variant(conn, head)
-
-    server = serve(keep_alive(record))
+    server = serve(keep_alive(recording_responder(heads)))
     with httpx.Client(transport=HTTPTransport()) as c:
         for method, path, headers, body in HEAD_VARIANTS:
             c.request(method, server.url + path, headers=headers, content=body)
