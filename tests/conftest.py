@@ -12,6 +12,7 @@ import asyncio
 import http.server
 import logging
 import os
+import re
 import shutil
 import socket
 import ssl
@@ -243,6 +244,25 @@ def debug_lines(caplog: pytest.LogCaptureFixture, prefix: str) -> list[str]:
     ]
 
 
+def logged_requests(caplog: pytest.LogCaptureFixture, prefix: str) -> list[str]:
+    """Every ``request=<...>`` the DEBUG lines of the loggers under ``prefix`` show."""
+    return [
+        found
+        for r in caplog.records
+        if r.name.startswith(prefix) and r.levelno == logging.DEBUG
+        for found in re.findall(r"request=(<[^>]*>)", r.getMessage())
+    ]
+
+
+def transport_lines_with(caplog: pytest.LogCaptureFixture, text: str) -> list[str]:
+    """The lines of our transports' loggers and httpcore's that contain ``text``."""
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if r.name.startswith(("axios_python.transports", "httpcore")) and text in r.getMessage()
+    ]
+
+
 def assert_logged_as_httpcore_logs(caplog: pytest.LogCaptureFixture) -> None:
     """One GET to pytest-httpserver through our transport, then through httpx's: the debug
     lines of ours (axios_python.transports.*) are httpcore's (httpcore.*).
@@ -254,6 +274,8 @@ def assert_logged_as_httpcore_logs(caplog: pytest.LogCaptureFixture) -> None:
     ours = debug_lines(caplog, "axios_python.transports")
     theirs = debug_lines(caplog, "httpcore")
     assert ours[0] == "connection: connect_tcp.started"
+    # the request as each line shows it: httpcore's repr, the method alone (no URL, no query)
+    assert logged_requests(caplog, "axios_python.transports") == logged_requests(caplog, "httpcore")
     closing = ["connection: close.started", "connection: close.complete"]
     assert [line for line in ours if line not in closing] == [
         line for line in theirs if line not in closing

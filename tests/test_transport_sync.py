@@ -20,7 +20,7 @@ from typing import Any
 import httpcore
 import httpx
 import pytest
-from conftest import assert_logged_as_httpcore_logs
+from conftest import assert_logged_as_httpcore_logs, transport_lines_with
 from heads import HEAD_VARIANTS, check_heads, recording_responder, trace_recorder
 from pytest_httpserver import HTTPServer
 from rawserver import (
@@ -837,6 +837,11 @@ def test_trace_reports_httpcores_phases(httpserver: HTTPServer) -> None:
     request = info["http11.send_request_headers.started"]["request"]
     assert (request.method, request.url.target) == (b"POST", b"/t")
     assert (b"Content-Length", b"3") in request.headers
+    # the receiving phases show that same request, and print it as httpcore's prints
+    their_request = dict(theirs)["http11.receive_response_headers.started"]["request"]
+    for phase in ("receive_response_headers", "receive_response_body"):
+        assert info[f"http11.{phase}.started"]["request"] is request
+        assert repr(request) == repr(their_request) == "<Request [b'POST']>"
 
 
 def test_trace_reports_a_failed_phase(serve: Callable[[Handler], RawServer]) -> None:
@@ -897,7 +902,7 @@ def test_debug_logging_words_the_phases_as_httpcore_does(
     httpserver: HTTPServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     """logging.basicConfig(level=DEBUG) shows over our transport what httpcore showed, under
-    axios_python.transports.*; credentials in headers never reach a log line."""
+    axios_python.transports.*; credentials in headers or the query never reach a log line."""
     httpserver.expect_request("/t").respond_with_data(b"hello")
     for transport in (HTTPTransport(), httpx.HTTPTransport()):
         with (
@@ -905,9 +910,11 @@ def test_debug_logging_words_the_phases_as_httpcore_does(
             httpx.Client(transport=transport, timeout=5) as client,
         ):
             headers = {"Authorization": "Bearer SECRET"}
-            assert client.get(httpserver.url_for("/t"), headers=headers).content == b"hello"
+            assert (
+                client.get(httpserver.url_for("/t?key=SECRET"), headers=headers).content == b"hello"
+            )
     assert_logged_as_httpcore_logs(caplog)
-    assert "SECRET" not in caplog.text
+    assert not transport_lines_with(caplog, "SECRET")  # (httpx's own INFO line shows the URL)
 
 
 # -- an answer that comes before the upload is done ---------------------------------------------

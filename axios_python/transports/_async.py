@@ -82,7 +82,7 @@ from ._framing import (
 )
 from ._mocking import async_mocked
 from ._pool import ConnectionPool, Key
-from ._trace import NO_TRACE, async_trace, logged_close, traced_request
+from ._trace import NO_TRACE, async_trace, logged_close
 
 if TYPE_CHECKING:
     from httpx._types import CertTypes, ProxyTypes
@@ -700,7 +700,9 @@ class _ResponseStream(WholeBodyTaker, httpx.AsyncByteStream):
         request = self._request
         timeout = self._read_timeout
         kind = self._framing.kind
-        async with self._trace.phase("http11.receive_response_body", request=request):
+        async with self._trace.phase(
+            "http11.receive_response_body", request=self._trace.shown(request)
+        ):
             try:
                 if kind == LENGTH:
                     length = remaining = self._framing.length
@@ -1113,7 +1115,9 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
                 early = await self._send(conn, request, timeouts.get("write"), read_timeout, trace)
             except _Disconnected as exc:
                 early = await self._answer_to_broken_upload(conn, read_timeout, exc)
-            async with trace.phase("http11.receive_response_headers", request=request) as phase:
+            async with trace.phase(
+                "http11.receive_response_headers", request=trace.shown(request)
+            ) as phase:
                 head = early
                 while head is None or is_interim(head.status):
                     head = await self._read_head(conn, read_timeout)  # 100, 103: skipped
@@ -1243,7 +1247,7 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
                     raise httpx.WriteTimeout(str(exc) or "timed out", request=request) from exc
 
         expect = bool(first) and expects_continue(headers)
-        traced = traced_request(request, headers) if trace.enabled else None
+        traced = trace.sent(request, headers) if trace.enabled else None
         if expect or traced is not None:
             async with trace.phase("http11.send_request_headers", request=traced):
                 await sendall(head)

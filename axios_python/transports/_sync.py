@@ -82,7 +82,7 @@ from ._framing import (
 )
 from ._mocking import sync_mocked
 from ._pool import ConnectionPool, Key
-from ._trace import NO_TRACE, logged_close, sync_trace, traced_request
+from ._trace import NO_TRACE, logged_close, sync_trace
 
 if TYPE_CHECKING:
     from httpx._types import CertTypes, ProxyTypes
@@ -366,7 +366,7 @@ class _ResponseStream(WholeBodyTaker, httpx.SyncByteStream):
         if conn is None:
             raise httpx.StreamClosed()
         request = self._request
-        with self._trace.phase("http11.receive_response_body", request=request):
+        with self._trace.phase("http11.receive_response_body", request=self._trace.shown(request)):
             try:
                 conn.set_timeout(self._read_timeout)
                 if self._framing.kind == LENGTH:
@@ -760,7 +760,9 @@ class HTTPTransport(httpx.BaseTransport):
                 early = self._send(conn, request, timeouts.get("write"), read_timeout, trace)
             except _Disconnected as exc:
                 early = self._answer_to_broken_upload(conn, read_timeout, exc)
-            with trace.phase("http11.receive_response_headers", request=request) as phase:
+            with trace.phase(
+                "http11.receive_response_headers", request=trace.shown(request)
+            ) as phase:
                 conn.set_timeout(read_timeout)
                 head = early
                 while head is None or is_interim(head.status):
@@ -881,7 +883,7 @@ class HTTPTransport(httpx.BaseTransport):
                 raise httpx.WriteError(str(exc) or repr(exc), request=request) from exc
 
         expect = bool(first) and expects_continue(headers)
-        traced = traced_request(request, headers) if trace.enabled else None
+        traced = trace.sent(request, headers) if trace.enabled else None
         if expect or traced is not None:
             with trace.phase("http11.send_request_headers", request=traced):
                 sendall(head)

@@ -161,15 +161,30 @@ class _NoPhase:
 
 
 class _Trace:
-    __slots__ = ("_callback",)
+    """One exchange's trace (made per request): its phases, and the request they show."""
+
+    __slots__ = ("_callback", "_sent")
     enabled = True
     _phase_type: type[_Phase] = _Phase
 
     def __init__(self, callback: Callable[[str, dict[str, Any]], Any]) -> None:
         self._callback = callback
+        self._sent: TracedRequest | None = None
 
     def phase(self, name: str, **info: Any) -> Any:
         return self._phase_type(self._callback, name, info)
+
+    def sent(self, request: httpx.Request, headers: list[tuple[bytes, bytes]]) -> TracedRequest:
+        """The request as its head went out, shown by every later phase."""
+        self._sent = traced_request(request, headers)
+        return self._sent
+
+    def shown(self, request: httpx.Request) -> TracedRequest:
+        """The request the receiving phases report, as httpcore reports its own: never
+        httpx's ``Request``, whose repr in a log line would carry the URL and its query."""
+        if self._sent is None:  # the head never went out whole (an upload cut short)
+            self._sent = traced_request(request, list(request.headers.raw))
+        return self._sent
 
 
 class SyncTrace(_Trace):
@@ -193,6 +208,9 @@ class _NoTrace:
 
     def phase(self, name: str, **info: Any) -> _NoPhase:
         return self._phase
+
+    def shown(self, request: httpx.Request) -> None:
+        return None
 
 
 NO_TRACE: Any = _NoTrace()
