@@ -130,6 +130,30 @@ def test_a_truncated_body_is_an_error(serve: Callable[[Handler], RawServer], mod
         pieces(mode, server.url, 65536)
 
 
+@pytest.mark.parametrize("size", [16 * KiB, 65536])
+def test_bytes_after_a_body_that_came_with_its_head_are_left_alone(
+    serve: Callable[[Handler], RawServer], mode: str, size: int, default_transport: str
+) -> None:
+    """A stray CRLF after the body (a common server bug), all in one write: the body is
+    exact and the stray bytes are no piece of it. (The sync path once spun forever here:
+    ``total`` turns such a hang into a failure.) Ours then opens a new connection; httpx's
+    transport reuses the old one and fails the next request on the stray bytes."""
+    body = BODY[:30_000]
+
+    def respond(conn: Connection, head: bytes) -> None:
+        conn.send(response_head(200, {"Content-Length": str(len(body))}) + body + b"\r\n")
+
+    server = serve(keep_alive(respond))
+    rounds = 1 if default_transport == "httpx" else 2
+    for _ in range(rounds):
+        got = pieces(mode, server.url, size, timeout=axios_python.Timeout(5, total=5))
+        assert b"".join(got) == body
+        assert [len(piece) for piece in got] == (
+            [size, 30_000 - size] if size < 30_000 else [30_000]
+        )
+    assert len(server.connections) == rounds
+
+
 def test_the_connection_is_reused_after_exact_pieces(
     serve: Callable[[Handler], RawServer], mode: str
 ) -> None:

@@ -425,7 +425,7 @@ class _ResponseStream(WholeBodyTaker, httpx.SyncByteStream):
         sock, timeout = conn.sock, self._read_timeout
         remaining = length
         pending = b""
-        while conn.end > conn.start:  # body bytes that came with the head come first
+        while remaining and conn.end > conn.start:  # body bytes that came with the head first
             take = min(remaining, conn.end - conn.start, piece)
             pending = bytes(conn.view[conn.start : conn.start + take])
             conn.start += take
