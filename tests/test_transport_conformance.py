@@ -937,6 +937,61 @@ def test_http10_response_with_length_is_not_reused(
     assert_discarded(client, server)
 
 
+# -- request bodies are held to the Content-Length their head declares ----------------------
+
+
+def records_uploads(received: list[bytes]) -> Handler:
+    """POSTs: everything after the head until the client closes is kept in ``received``;
+    anything else is answered ``hello``."""
+
+    def handler(conn: Connection) -> None:
+        head = conn.read_head()
+        if head is None:
+            return
+        if head.startswith(b"POST"):
+            received.append(conn.read_until(b"\0never sent\0").removesuffix(b"\0never sent\0"))
+            return
+        conn.send(ok())
+
+    return handler
+
+
+@pytest.mark.parametrize(
+    ("content", "declared", "sent"),
+    [
+        (b"hello", "3", None),  # too long from the first byte: nothing goes out
+        (Streamed((b"he", b"llo!!")), "5", b"he"),  # the part that would overflow stays unsent
+        (Streamed((b"hel",)), "5", b"hel"),  # too short: refused at once, no wait on the server
+        (b"hello", "abc", None),  # not a length at all
+        (b"hello", "5, 6", None),  # two lengths
+    ],
+    ids=["bytes-too-long", "streamed-too-long", "too-short", "not-digits", "conflicting"],
+)
+def test_a_body_must_match_its_declared_content_length(
+    client: Client,
+    serve: Callable[[Handler], RawServer],
+    content: Content,
+    declared: str,
+    sent: bytes | None,
+) -> None:
+    """Bytes past the declared length would be read as the start of the next request on the
+    connection; a short body leaves the server waiting. Both are LocalProtocolError, as h11
+    makes them, and the connection is never used again."""
+    received: list[bytes] = []
+    server = serve(records_uploads(received))
+    started = time.monotonic()
+    with pytest.raises(httpx.LocalProtocolError):
+        client.request("POST", server.url, headers={"Content-Length": declared}, content=content)
+    assert time.monotonic() - started < 1
+    assert client.get(server.url).content == b"hello"  # on a connection of its own
+    assert len(server.connections) == 2
+    server.connections[0].finished.wait(2)
+    if sent is None:
+        assert received == []  # not even the head
+    else:
+        assert received == [sent]
+
+
 # -- no pipelining --------------------------------------------------------------------------
 
 

@@ -56,6 +56,7 @@ from ._common import (
     DEFAULT_LIMITS,
     HEAD_END,
     INCOMPLETE_CHUNKED,
+    BodyLength,
     SocketOption,
     WholeBodyTaker,
     _Disconnected,
@@ -1229,7 +1230,8 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
                 if part:
                     first = part
                     break
-        head, headers, chunked = prepare_request_head(request, bool(first))
+        head, headers, chunked, length = prepare_request_head(request, bool(first))
+        declared = None if chunked or length is None else BodyLength(length, request)
         transport = conn.transport
         if transport is None or conn.write_failed():
             raise _Disconnected(writing=True) from (conn.error or BrokenPipeError())
@@ -1257,7 +1259,7 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
                 if answer is not None:
                     return answer
         async with trace.phase("http11.send_request_body", request=traced):
-            await self._send_body(sendall, head, first, parts, chunked)
+            await self._send_body(sendall, head, first, parts, chunked, declared)
             if not conn.eof and conn.write_failed():  # a write broke the connection
                 raise _Disconnected(writing=True) from (conn.error or BrokenPipeError())
         return None
@@ -1269,6 +1271,7 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
         first: bytes,
         parts: AsyncIterator[bytes],
         chunked: bool,
+        declared: BodyLength | None,
     ) -> None:
         """The body (after ``head``, unless that went already), chunked or as it is."""
         if chunked:
@@ -1287,6 +1290,8 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
             else:
                 await sendall(head + b"0\r\n\r\n")
         else:
+            if declared is not None:
+                declared.add(len(first))  # too long already: nothing goes out
             if first and len(first) <= COALESCE:
                 await sendall(head + first)
             else:
@@ -1296,4 +1301,8 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
                     await sendall(first)
             async for part in parts:
                 if part:
+                    if declared is not None:
+                        declared.add(len(part))
                     await sendall(part)
+            if declared is not None:
+                declared.finish()

@@ -39,6 +39,7 @@ __all__ = [
     "expects_continue",
     "is_interim",
     "prepare_request_head",
+    "BodyLength",
 ]
 
 HEAD_END = re.compile(rb"\n\r?\n")  # the blank line after a response head (h11 allows bare LF)
@@ -131,13 +132,16 @@ class WholeBodyTaker:
 
 
 HEADS_KEPT = 256
-_HEADS: dict[tuple[Any, ...], tuple[bytes, tuple[tuple[bytes, bytes], ...], bool]] = {}
+_HEADS: dict[tuple[Any, ...], tuple[bytes, tuple[tuple[bytes, bytes], ...], bool, int | None]] = {}
 
 
-def prepare_request_head(request: httpx.Request, has_body: bool) -> tuple[bytes, Headers, bool]:
-    """The request head as sent, its header lines (for the trace) and whether the body goes
-    chunked: a body of unknown length without Content-Length gets ``Transfer-Encoding:
-    chunked``, a missing Host is added first. Bad header bytes raise LocalProtocolError.
+def prepare_request_head(
+    request: httpx.Request, has_body: bool
+) -> tuple[bytes, Headers, bool, int | None]:
+    """The request head as sent, its header lines (for the trace), whether the body goes
+    chunked, and the Content-Length it declares (the body is held to it: ``BodyLength``): a
+    body of unknown length without Content-Length gets ``Transfer-Encoding: chunked``, a
+    missing Host is added first. Bad header bytes raise LocalProtocolError.
 
     A client repeats the same heads (same method, path and headers): each one is checked and
     joined once and then reused (``HEADS_KEPT`` at most), which spares a small GET the
@@ -146,22 +150,37 @@ def prepare_request_head(request: httpx.Request, has_body: bool) -> tuple[bytes,
     key = (request.method, url.raw_path, url.netloc, has_body, tuple(request.headers.raw))
     known = _HEADS.get(key)
     if known is None:
-        head, headers, chunked = _build_request_head(request, has_body)
+        head, headers, chunked, length = _build_request_head(request, has_body)
         if len(_HEADS) >= HEADS_KEPT:
             _HEADS.clear()  # many distinct heads: start over rather than track age
-        _HEADS[key] = known = (head, tuple(headers), chunked)
-    return known[0], list(known[1]), known[2]
+        _HEADS[key] = known = (head, tuple(headers), chunked, length)
+    return known[0], list(known[1]), known[2], known[3]
 
 
-def _build_request_head(request: httpx.Request, has_body: bool) -> tuple[bytes, Headers, bool]:
+def _build_request_head(
+    request: httpx.Request, has_body: bool
+) -> tuple[bytes, Headers, bool, int | None]:
     headers = list(request.headers.raw)
     names = set()
     chunked = False
+    lengths: set[bytes] = set()
     for name, value in headers:  # one pass: per-request costs count for small GETs
         lower = name.lower()
         names.add(lower)
         if lower == b"transfer-encoding" and b"chunked" in value.lower():
             chunked = True
+        elif lower == b"content-length":
+            lengths.update(part.strip() for part in value.split(b","))
+    length: int | None = None
+    if lengths and not chunked:
+        # h11's rule for the Content-Length a client sends: one value, digits only
+        declared = lengths.pop()
+        if lengths or not declared.isdigit():
+            raise httpx.LocalProtocolError(
+                f"bad Content-Length in the request: {sorted(lengths | {declared})!r}",
+                request=request,
+            )
+        length = int(declared)
     if has_body and not chunked and b"content-length" not in names:
         headers.append((b"Transfer-Encoding", b"chunked"))
         chunked = True
@@ -171,7 +190,37 @@ def _build_request_head(request: httpx.Request, has_body: bool) -> tuple[bytes, 
         head = request_head(request.method.encode("ascii"), request.url.raw_path, headers)
     except ProtocolViolation as exc:
         raise httpx.LocalProtocolError(str(exc), request=request) from exc
-    return head, headers, chunked
+    return head, headers, chunked, length
+
+
+class BodyLength:
+    """Holds a request body to the Content-Length its head declared, as h11 does: a byte
+    more is refused before it is written (it would be read as the start of the next
+    request), and a body that ends short is an error too (the server would wait for the
+    rest). Both are LocalProtocolError; the connection is then not reused."""
+
+    __slots__ = ("_request", "declared", "sent")
+
+    def __init__(self, declared: int, request: httpx.Request) -> None:
+        self.declared = declared
+        self.sent = 0
+        self._request = request
+
+    def add(self, size: int) -> None:
+        self.sent += size
+        if self.sent > self.declared:
+            raise httpx.LocalProtocolError(
+                f"too much data for the declared Content-Length of {self.declared} bytes",
+                request=self._request,
+            )
+
+    def finish(self) -> None:
+        if self.sent < self.declared:
+            raise httpx.LocalProtocolError(
+                f"too little data for the declared Content-Length: {self.sent} of "
+                f"{self.declared} bytes",
+                request=self._request,
+            )
 
 
 @dataclass

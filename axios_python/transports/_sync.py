@@ -56,6 +56,7 @@ from ._common import (
     DEFAULT_LIMITS,
     HEAD_END,
     INCOMPLETE_CHUNKED,
+    BodyLength,
     SocketOption,
     WholeBodyTaker,
     _Disconnected,
@@ -866,7 +867,8 @@ class HTTPTransport(httpx.BaseTransport):
             if part:
                 first = part
                 break
-        head, headers, chunked = prepare_request_head(request, bool(first))
+        head, headers, chunked, length = prepare_request_head(request, bool(first))
+        declared = None if chunked or length is None else BodyLength(length, request)
         bounds = current_bounds()
         sock = conn.sock
 
@@ -893,7 +895,7 @@ class HTTPTransport(httpx.BaseTransport):
                 if answer is not None:
                     return answer
         with trace.phase("http11.send_request_body", request=traced):
-            self._send_body(sendall, head, first, parts, chunked)
+            self._send_body(sendall, head, first, parts, chunked, declared)
         return None
 
     @staticmethod
@@ -903,6 +905,7 @@ class HTTPTransport(httpx.BaseTransport):
         first: bytes,
         parts: Iterator[bytes],
         chunked: bool,
+        declared: BodyLength | None,
     ) -> None:
         """The body (after ``head``, unless that went already), chunked or as it is."""
         if chunked:
@@ -921,6 +924,8 @@ class HTTPTransport(httpx.BaseTransport):
             else:
                 sendall(head + b"0\r\n\r\n")
         else:
+            if declared is not None:
+                declared.add(len(first))  # too long already: nothing goes out
             if first and len(first) <= COALESCE:
                 sendall(head + first)
             else:
@@ -930,5 +935,9 @@ class HTTPTransport(httpx.BaseTransport):
                     sendall(first)
             for part in parts:
                 if part:
+                    if declared is not None:
+                        declared.add(len(part))
                     sendall(part)
+            if declared is not None:
+                declared.finish()
         return None
