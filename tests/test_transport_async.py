@@ -451,7 +451,7 @@ async def test_stale_connection_is_retried_for_replayable_bodies(
 
     server = serve(handler)
     assert (await client.get(server.url)).content == b"hello"
-    assert (await client.post(server.url, content=b"again")).content == b"hello"
+    assert (await client.put(server.url, content=b"again")).content == b"hello"
     assert len(server.connections) == 2
 
 

@@ -460,12 +460,14 @@ def drops_second_request(conn: Connection) -> None:
     read_request_body(conn, head)
 
 
-@pytest.mark.parametrize("body", [None, b"replayable"], ids=["get", "bytes"])
+@pytest.mark.parametrize(
+    ("method", "body"), [("GET", None), ("PUT", b"replayable"), ("DELETE", None)]
+)
 def test_dropped_request_is_retried_once_when_replayable(
-    client: Client, serve: Callable[[Handler], RawServer], body: bytes | None
+    client: Client, serve: Callable[[Handler], RawServer], method: str, body: bytes | None
 ) -> None:
-    """A reused connection closed unanswered after the request: a replayable request is sent
-    again, whole, on a fresh connection."""
+    """A reused connection closed unanswered after the request: an idempotent request with
+    a replayable body is sent again, whole, on a fresh connection."""
     seen: list[bytes] = []
 
     def respond(conn: Connection, head: bytes) -> None:
@@ -480,10 +482,24 @@ def test_dropped_request_is_retried_once_when_replayable(
 
     server = serve(handler)
     assert client.get(server.url).content == b"hello"
-    r = client.request("POST" if body else "GET", server.url, content=body)
+    r = client.request(method, server.url, content=body)
     assert r.content == b"hello"
     assert seen == [body or b""]
     assert len(server.connections) == 2
+
+
+@pytest.mark.parametrize("method", ["POST", "PATCH"])
+def test_a_dropped_post_is_never_sent_twice(
+    client: Client, serve: Callable[[Handler], RawServer], method: str
+) -> None:
+    """The server read the whole POST, then closed without answering: it may have acted on
+    it, so the POST is not sent again (RFC 9110, 9.2.2); the drop surfaces as httpx's
+    transport reports it."""
+    server = serve(then_ok(drops_second_request))
+    assert client.get(server.url).content == b"hello"
+    with pytest.raises(httpx.RemoteProtocolError):
+        client.request(method, server.url, content=b"pay once")
+    assert len(server.connections) == 1
 
 
 def test_dropped_streamed_request_is_not_retried(

@@ -387,7 +387,7 @@ def test_stale_connection_is_retried_for_replayable_bodies(
 
     server = serve(handler)
     assert client.get(server.url).content == b"hello"
-    assert client.post(server.url, content=b"again").content == b"hello"
+    assert client.put(server.url, content=b"again").content == b"hello"  # idempotent
     assert len(server.connections) == 2
 
 

@@ -66,6 +66,7 @@ from ._common import (
     continue_wait,
     expects_continue,
     is_interim,
+    may_resend,
     prepare_request_head,
     settings_from,
     socket_info,
@@ -948,7 +949,7 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
         key: Key = connection_key(request)
         timeouts: dict[str, Any] = request.extensions.get("timeout", {})
         trace = async_trace(request)
-        replayable = isinstance(request.stream, httpx.ByteStream)
+        replayable = may_resend(request)
         pool = self._pool
         while True:
             conn, reused = await self._acquire(request, key, timeouts, trace)

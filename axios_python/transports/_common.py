@@ -39,6 +39,7 @@ __all__ = [
     "expects_continue",
     "is_interim",
     "prepare_request_head",
+    "may_resend",
     "BodyLength",
 ]
 
@@ -133,6 +134,16 @@ class WholeBodyTaker:
 
 HEADS_KEPT = 256
 _HEADS: dict[tuple[Any, ...], tuple[bytes, tuple[tuple[bytes, bytes], ...], bool, int | None]] = {}
+
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
+
+
+def may_resend(request: httpx.Request) -> bool:
+    """May ``request`` go out again if a kept-alive connection drops it unanswered? Only an
+    idempotent method (RFC 9110, section 9.2.2) whose body can be sent twice (bytes, not a
+    generator): the server may have acted on a POST before it closed."""
+    return request.method in IDEMPOTENT_METHODS and isinstance(request.stream, httpx.ByteStream)
 
 
 def prepare_request_head(

@@ -66,6 +66,7 @@ from ._common import (
     continue_wait,
     expects_continue,
     is_interim,
+    may_resend,
     prepare_request_head,
     settings_from,
     socket_info,
@@ -629,7 +630,7 @@ class HTTPTransport(httpx.BaseTransport):
         key: Key = connection_key(request)
         timeouts: dict[str, Any] = request.extensions.get("timeout", {})
         trace = sync_trace(request)
-        replayable = isinstance(request.stream, httpx.ByteStream)
+        replayable = may_resend(request)
         while True:
             conn, reused = self._acquire(request, key, timeouts, trace)
             try:
