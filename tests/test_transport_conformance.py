@@ -953,6 +953,45 @@ def test_http10_response_with_length_is_not_reused(
     assert_discarded(client, server)
 
 
+# -- 101 Switching Protocols ----------------------------------------------------------------
+
+
+def test_a_101_nobody_asked_for_is_a_protocol_error(
+    client: Client, serve: Callable[[Handler], RawServer]
+) -> None:
+    """A server may switch protocols only when the request proposed one (an Upgrade header),
+    as h11 holds it to: otherwise RemoteProtocolError, and the connection is dropped."""
+    head = response_head(101, {"Upgrade": "x", "Connection": "Upgrade"})
+    server = serve(then_ok(sends(head, then="serve")))
+    with pytest.raises(httpx.RemoteProtocolError):
+        client.get(server.url)
+    assert_discarded(client, server)
+
+
+@pytest.mark.parametrize("kind", kinds(), indirect=True)
+def test_a_101_not_taken_over_frees_its_slot_when_closed(
+    kind: str, serve: Callable[[Handler], RawServer]
+) -> None:
+    """A 101 read like any response (``client.get``) and closed: its connection is closed
+    with it, as httpcore closes it, and the pool slot comes back. Five in a row through a
+    pool of one: a leaked slot would be a PoolTimeout."""
+    upgrade = {"Upgrade": "x", "Connection": "Upgrade"}
+
+    def handler(conn: Connection) -> None:
+        conn.read_head()
+        conn.send(response_head(101, upgrade))
+        conn.read_until(b"\0never sent\0")  # until the client closes
+
+    server = serve(handler)
+    limits = httpx.Limits(max_connections=1)
+    with Client(kind, limits=limits) as c:
+        for _ in range(5):
+            assert c.get(server.url, headers=upgrade).status_code == 101
+    assert len(server.connections) == 5
+    for conn in server.connections:
+        assert conn.peer_closed.wait(2)
+
+
 # -- request bodies are held to the Content-Length their head declares ----------------------
 
 

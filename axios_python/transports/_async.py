@@ -56,11 +56,13 @@ from ._common import (
     DEFAULT_LIMITS,
     HEAD_END,
     INCOMPLETE_CHUNKED,
+    UNASKED_UPGRADE,
     BodyLength,
     SocketOption,
     WholeBodyTaker,
     _Disconnected,
     asks_to_close,
+    asks_to_upgrade,
     connect_failure,
     connection_key,
     continue_wait,
@@ -858,6 +860,22 @@ class _EmptyStream(httpx.AsyncByteStream):
 _EMPTY = _EmptyStream()
 
 
+class _UpgradedBody(httpx.AsyncByteStream):
+    """The body of a ``101 Switching Protocols``: none, and closing it closes the upgraded
+    connection (as httpcore's does), so a 101 nobody takes over frees its pool slot with its
+    response. Speak the new protocol inside ``client.stream(...)``, before that close."""
+
+    def __init__(self, network: _NetworkStream) -> None:
+        self._network = network
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        return
+        yield b""  # pragma: no cover - makes this an async generator
+
+    async def aclose(self) -> None:
+        await self._network.aclose()
+
+
 # -- the transport --------------------------------------------------------------------------
 
 
@@ -975,8 +993,15 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
             "network_stream": _NetworkStream(conn),
         }
         if head.status == 101:  # an upgrade: the connection is the caller's now
-            extensions["network_stream"] = _NetworkStream(conn, pool)
-            return httpx.Response(head.status, headers=head.headers, extensions=extensions)
+            if not asks_to_upgrade(request.headers.raw):
+                pool.discard(conn)
+                raise httpx.RemoteProtocolError(UNASKED_UPGRADE, request=request)
+            network = _NetworkStream(conn, pool)
+            extensions["network_stream"] = network
+            body = _UpgradedBody(network)
+            return httpx.Response(
+                head.status, headers=head.headers, stream=body, extensions=extensions
+            )
         if framing.kind == NO_BODY:
             if framing.keep_alive and conn.start == conn.end and not conn.eof:
                 pool.release(conn)

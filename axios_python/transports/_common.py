@@ -40,6 +40,8 @@ __all__ = [
     "is_interim",
     "prepare_request_head",
     "may_resend",
+    "asks_to_upgrade",
+    "UNASKED_UPGRADE",
     "BodyLength",
 ]
 
@@ -134,6 +136,15 @@ class WholeBodyTaker:
 
 HEADS_KEPT = 256
 _HEADS: dict[tuple[Any, ...], tuple[bytes, tuple[tuple[bytes, bytes], ...], bool, int | None]] = {}
+
+
+UNASKED_UPGRADE = "the server switched protocols (101) though the request asked for no Upgrade"
+
+
+def asks_to_upgrade(headers: Headers) -> bool:
+    """Does the request propose another protocol (an ``Upgrade`` header)? Only then may the
+    server answer 101, as h11 holds a server to."""
+    return any(name.lower() == b"upgrade" and value.strip() for name, value in headers)
 
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})

@@ -56,11 +56,13 @@ from ._common import (
     DEFAULT_LIMITS,
     HEAD_END,
     INCOMPLETE_CHUNKED,
+    UNASKED_UPGRADE,
     BodyLength,
     SocketOption,
     WholeBodyTaker,
     _Disconnected,
     asks_to_close,
+    asks_to_upgrade,
     connect_failure,
     connection_key,
     continue_wait,
@@ -330,6 +332,21 @@ class _EmptyStream(httpx.SyncByteStream):
 
     def __iter__(self) -> Iterator[bytes]:
         return iter(())
+
+
+class _UpgradedBody(httpx.SyncByteStream):
+    """The body of a ``101 Switching Protocols``: none, and closing it closes the upgraded
+    connection (as httpcore's does), so a 101 nobody takes over frees its pool slot with its
+    response. Speak the new protocol inside ``client.stream(...)``, before that close."""
+
+    def __init__(self, network: _NetworkStream) -> None:
+        self._network = network
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(())
+
+    def close(self) -> None:
+        self._network.close()
 
 
 class _ResponseStream(WholeBodyTaker, httpx.SyncByteStream):
@@ -653,8 +670,15 @@ class HTTPTransport(httpx.BaseTransport):
             "network_stream": _NetworkStream(conn),
         }
         if head.status == 101:  # an upgrade: the connection is the caller's now
-            extensions["network_stream"] = _NetworkStream(conn, self._pool)
-            return httpx.Response(head.status, headers=head.headers, extensions=extensions)
+            if not asks_to_upgrade(request.headers.raw):
+                self._pool.discard(conn)
+                raise httpx.RemoteProtocolError(UNASKED_UPGRADE, request=request)
+            network = _NetworkStream(conn, self._pool)
+            extensions["network_stream"] = network
+            body = _UpgradedBody(network)
+            return httpx.Response(
+                head.status, headers=head.headers, stream=body, extensions=extensions
+            )
         if framing.kind == NO_BODY:
             if framing.keep_alive and conn.start == conn.end:
                 self._pool.release(conn)
