@@ -150,6 +150,9 @@ class BodyFraming:
     keep_alive: bool  # may the connection carry another request after this body?
 
 
+_TE = b"transfer-encoding"
+
+
 def body_framing(method: bytes, head: ResponseHead, request_close: bool = False) -> BodyFraming:
     """How the body of ``head`` (answering ``method``) is delimited (RFC 9112 section 6.3)."""
     connection = {value.lower() for value in head.values(b"connection")}
@@ -161,14 +164,17 @@ def body_framing(method: bytes, head: ResponseHead, request_close: bool = False)
     )
     if method == b"HEAD" or head.status < 200 or head.status in (204, 304):
         return BodyFraming(NO_BODY, 0, keep_alive)
-    codings = [value.lower() for value in head.values(b"transfer-encoding")]
+    codings = [value.strip().lower() for key, value in head.headers if key.lower() == _TE]
     if codings:
-        if codings[-1] == b"chunked":
-            # with a Content-Length too, the message may be a smuggling attempt: read it
-            # chunked, as RFC 9112 says, but never reuse the connection
-            has_length = bool(head.values(b"content-length"))
-            return BodyFraming(CHUNKED, 0, keep_alive and not has_length)
-        return BodyFraming(CLOSE, 0, False)
+        # h11's rule: one Transfer-Encoding header, and it says "chunked". RFC 9112 would
+        # read other codings until the close, but a body still in a coding we do not undo
+        # (gzip, say) must not pass for its content; httpx's transport refuses these too.
+        if codings != [b"chunked"]:
+            raise ProtocolViolation(f"unsupported Transfer-Encoding {b', '.join(codings)!r}")
+        # with a Content-Length too, the message may be a smuggling attempt: read it
+        # chunked, as RFC 9112 says, but never reuse the connection
+        has_length = bool(head.values(b"content-length"))
+        return BodyFraming(CHUNKED, 0, keep_alive and not has_length)
     # every element of every Content-Length line, empty ones too: "Content-Length:" and
     # "Content-Length: 5," are malformed, not absent or 5 (``values`` drops empty elements)
     lengths = {
