@@ -719,6 +719,37 @@ def test_oversized_heads_are_refused(
     assert_discarded(client, server)
 
 
+def head_of(size: int) -> bytes:
+    """A complete response head of about ``size`` bytes (padded with X-Pad lines), body ok."""
+    lines = [b"X-Pad-%d: " % n + b"p" * 90 for n in range(size // 100)]
+    return head_with(*lines, b"Content-Length: 2") + b"ok"
+
+
+@pytest.mark.parametrize("writes", [1, 2], ids=["one-write", "two-writes"])
+@pytest.mark.parametrize(("size", "fits"), [(60_000, True), (70_000, False)])
+def test_the_head_limit_holds_however_the_bytes_arrive(
+    client: Client, serve: Callable[[Handler], RawServer], writes: int, size: int, fits: bool
+) -> None:
+    """Heads up to 64 KiB are read, longer ones refused, whether the head comes in one
+    write or in two (the async side once took a long head that came in one piece)."""
+    data = head_of(size)
+
+    def script(conn: Connection) -> None:
+        conn.read_head()
+        half = len(data) // 2 if writes == 2 else len(data)
+        conn.send(data[:half])
+        time.sleep(0.05)
+        conn.send(data[half:])
+        conn.stall()
+
+    server = serve(then_ok(script))
+    if fits:
+        assert client.get(server.url).content == b"ok"
+    else:
+        with pytest.raises(httpx.RemoteProtocolError):
+            client.get(server.url)
+
+
 def test_transfer_encoding_with_content_length(
     client: Client, serve: Callable[[Handler], RawServer]
 ) -> None:

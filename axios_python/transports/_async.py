@@ -1182,6 +1182,8 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
         while True:
             found = HEAD_END.search(conn.buffer, scanned, conn.end)
             if found is not None:  # the earliest blank line, CRLF or bare LF, as h11 finds it
+                if found.start() - conn.start > MAX_HEAD:  # however the bytes were cut
+                    raise ProtocolViolation("response head too large")
                 head = bytes(conn.view[conn.start : found.start()])
                 conn.start = found.end()
                 break
