@@ -48,18 +48,28 @@ class IdentityDecoder:
         return iter(())
 
 
+def _ended_early(encoding: str) -> DecodingError:
+    """A compressed body whose stream stopped before its end marker: the HTTP framing said
+    the body was complete, but the data in it is not, so the decoded body is cut short."""
+    return DecodingError(
+        f"the {encoding} data ended before the end of its stream: the body is truncated"
+    )
+
+
 class ZlibDecoder:
     """gzip or deflate, inflated at most ``MAX_DECODED_STEP`` bytes at a time."""
 
     def __init__(self, encoding: str) -> None:
         self._encoding = encoding
         self._first = True
+        self._fed = False
         if encoding == "deflate":
             self._obj = zlib.decompressobj()
         else:
             self._obj = zlib.decompressobj(zlib.MAX_WBITS | 16)
 
     def feed(self, data: bytes) -> Iterator[bytes]:
+        self._fed = self._fed or bool(data)
         if self._first and self._encoding == "deflate" and data:
             self._first = False
             # Some servers send raw deflate without the zlib header; sniff the first byte.
@@ -88,6 +98,8 @@ class ZlibDecoder:
             raise DecodingError(f"invalid {self._encoding} data: {exc}") from exc
         if tail:
             yield tail
+        if self._fed and not self._obj.eof:  # no end marker (and, for gzip, no checksum)
+            raise _ended_early(self._encoding)
 
 
 class BrotliDecoder:
@@ -102,8 +114,10 @@ class BrotliDecoder:
             ) from exc
         self._obj: Any = brotli.Decompressor()
         self._capped = hasattr(self._obj, "can_accept_more_data")
+        self._fed = False
 
     def feed(self, data: bytes) -> Iterator[bytes]:
+        self._fed = self._fed or bool(data)
         try:
             if self._capped:
                 # Feed once, then drain with empty input until the decoder has nothing left.
@@ -118,6 +132,9 @@ class BrotliDecoder:
             raise DecodingError(f"invalid br data: {exc}") from exc
 
     def flush(self) -> Iterator[bytes]:
+        finished = getattr(self._obj, "is_finished", None)
+        if self._fed and finished is not None and not finished():
+            raise _ended_early("br")
         return iter(())
 
 
@@ -133,8 +150,10 @@ class ZstdDecoder:
             ) from exc
         self._obj: Any = zstandard.ZstdDecompressor().decompressobj(write_size=MAX_DECODED_STEP)
         self._error: type[Exception] = zstandard.ZstdError
+        self._fed = False
 
     def feed(self, data: bytes) -> Iterator[bytes]:
+        self._fed = self._fed or bool(data)
         try:
             for start in range(0, len(data), _COMPRESSED_SLICE):
                 out = self._obj.decompress(data[start : start + _COMPRESSED_SLICE])
@@ -144,6 +163,8 @@ class ZstdDecoder:
             raise DecodingError(f"invalid zstd data: {exc}") from exc
 
     def flush(self) -> Iterator[bytes]:
+        if self._fed and not getattr(self._obj, "eof", True):
+            raise _ended_early("zstd")
         return iter(())
 
 
@@ -271,9 +292,13 @@ class TextDecoder:
 
     def __init__(self, encoding: str) -> None:
         try:
-            self._decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+            info = codecs.lookup(encoding)
         except LookupError as exc:
             raise DecodingError(f"unknown charset {encoding!r} in the response") from exc
+        # base64, zlib, rot13...: codecs Python knows that do not turn bytes into text
+        if not getattr(info, "_is_text_encoding", True):
+            raise DecodingError(f"charset {encoding!r} in the response is not a text encoding")
+        self._decoder = info.incrementaldecoder(errors="replace")
 
     def feed(self, data: bytes) -> str:
         return self._decoder.decode(data)

@@ -156,6 +156,37 @@ def test_broken_gzip_is_a_decoding_error() -> None:
         inflate_all("gzip", b"this is not gzip at all")
 
 
+@pytest.mark.parametrize(
+    ("encoding", "compress"),
+    [
+        ("gzip", gzip.compress),
+        ("deflate", zlib.compress),
+        ("deflate", lambda d: zlib.compress(d)[2:-4]),  # raw deflate
+        ("br", brotli.compress),
+        ("zstd", lambda d: zstandard.ZstdCompressor().compress(d)),
+    ],
+)
+def test_a_stream_that_stops_before_its_end_is_a_decoding_error(
+    encoding: str, compress: object
+) -> None:
+    data = compress(b"line of text\n" * 2000)  # type: ignore[operator]
+    assert b"".join(inflate_all(encoding, data)) == b"line of text\n" * 2000
+    with pytest.raises(DecodingError, match="truncated"):
+        inflate_all(encoding, data[: len(data) // 2])
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", "br", "zstd"])
+def test_an_empty_compressed_body_is_empty(encoding: str) -> None:
+    """HEAD, 204 and the like carry the header and no bytes: nothing to decode, no error."""
+    assert inflate_all(encoding, b"") == []
+
+
+@pytest.mark.parametrize("charset", ["base64", "zlib", "hex", "rot13", "bz2", "quopri", "uu"])
+def test_a_charset_that_is_not_a_text_encoding_is_a_decoding_error(charset: str) -> None:
+    with pytest.raises(DecodingError, match="not a text encoding"):
+        TextDecoder(charset)
+
+
 def test_unknown_content_encoding_is_refused() -> None:
     with pytest.raises(DecodingError, match="unsupported Content-Encoding"):
         decoder_for("lzma")

@@ -434,6 +434,45 @@ def test_gzip_inflating_over_cap_fails(serve: Any, mode: str, stream: bool) -> N
     assert out.elapsed < 3
 
 
+def _compressed_then_cut(encoding: str, framing: str) -> Any:
+    """A compressed body whose stream stops halfway, complete as HTTP: a Content-Length that
+    matches the bytes sent, or no length and a close."""
+    payload = b"line of text\n" * 2000
+    compressed = {"gzip": gzip.compress, "deflate": zlib.compress}[encoding](payload)
+    cut = compressed[: len(compressed) // 2]
+
+    def script(conn: Connection) -> None:
+        conn.read_head()
+        headers = {"Content-Encoding": encoding}
+        if framing == "length":
+            headers["Content-Length"] = str(len(cut))
+        else:
+            headers["Connection"] = "close"
+        conn.send(response_head(200, headers) + cut)
+        if framing == "close":
+            conn.close()
+        else:
+            conn.stall(5)
+
+    return script
+
+
+@pytest.mark.parametrize("framing", ["length", "close"])
+@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+@pytest.mark.parametrize("stream", [True, False], ids=["streamed", "buffered"])
+@pytest.mark.parametrize("mode", MODES)
+def test_a_compressed_stream_cut_short_is_not_a_complete_body(
+    serve: Any, mode: str, stream: bool, encoding: str, framing: str
+) -> None:
+    """The framing says the body is complete, the compressed data says it is not (no end of
+    stream, no checksum): a DecodingError, never a short body passed off as the whole."""
+    server = serve(_compressed_then_cut(encoding, framing))
+    out = fetch(mode, server.url, stream=stream, timeout=axios_python.Timeout(5))
+    error = assert_ours(out.error, axios_python.DecodingError)
+    assert "truncated" in str(error)
+    assert out.elapsed < 3
+
+
 # -- 6b. a gzip bomb, measured in a fresh process -------------------------------------------------
 
 BOMB_SIZE = 1024**3
