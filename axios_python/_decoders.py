@@ -63,6 +63,8 @@ class ZlibDecoder:
         self._encoding = encoding
         self._first = True
         self._fed = False
+        self._later_member = False  # decoding a gzip member after the first
+        self._swallowing = False  # bytes after the last member that are no gzip: ignored
         if encoding == "deflate":
             self._obj = zlib.decompressobj()
         else:
@@ -76,17 +78,31 @@ class ZlibDecoder:
             if data[0] & 0x0F != 8:
                 self._obj = zlib.decompressobj(-zlib.MAX_WBITS)
         try:
-            while data:
-                out = self._obj.decompress(data, MAX_DECODED_STEP)
-                data = self._obj.unconsumed_tail
+            while data and not self._swallowing:
+                if self._obj.eof:
+                    if self._encoding != "gzip":
+                        break  # bytes after a deflate stream: ignored
+                    # RFC 1952: a gzip file may hold several members, one after another
+                    self._obj = zlib.decompressobj(zlib.MAX_WBITS | 16)
+                    self._later_member = True
+                try:
+                    out = self._obj.decompress(data, MAX_DECODED_STEP)
+                except zlib.error:
+                    if not self._later_member:
+                        raise
+                    self._swallowing = True  # trailing garbage, as gzip(1) ignores it
+                    break
+                data = self._obj.unconsumed_tail or (
+                    self._obj.unused_data if self._obj.eof else b""
+                )
                 if out:
                     yield out
-                if self._obj.eof:
-                    break
         except zlib.error as exc:
             raise DecodingError(f"invalid {self._encoding} data: {exc}") from exc
 
     def flush(self) -> Iterator[bytes]:
+        if self._swallowing:
+            return
         try:
             while True:
                 out = self._obj.decompress(b"", MAX_DECODED_STEP)

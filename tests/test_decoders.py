@@ -175,6 +175,19 @@ def test_a_stream_that_stops_before_its_end_is_a_decoding_error(
         inflate_all(encoding, data[: len(data) // 2])
 
 
+@pytest.mark.parametrize("split", [1, 7, 4096, 1 << 20])
+def test_every_gzip_member_is_decoded(split: int) -> None:
+    """RFC 1952: a gzip body may be several members back to back (``cat a.gz b.gz``); all
+    of them are the body. Bytes after the last member that are no gzip are ignored, as
+    gzip(1) ignores them; a member cut short is still a truncation."""
+    first, second = gzip.compress(b"first "), gzip.compress(b"second " * 10_000)
+    assert b"".join(inflate_all("gzip", first + second, split)) == b"first " + b"second " * 10_000
+    garbage = first + second + b"\0\0\0 trailing garbage"
+    assert b"".join(inflate_all("gzip", garbage, split)) == b"first " + b"second " * 10_000
+    with pytest.raises(DecodingError, match="truncated"):
+        inflate_all("gzip", first + second[: len(second) // 2], split)
+
+
 @pytest.mark.parametrize("encoding", ["gzip", "deflate", "br", "zstd"])
 def test_an_empty_compressed_body_is_empty(encoding: str) -> None:
     """HEAD, 204 and the like carry the header and no bytes: nothing to decode, no error."""
