@@ -1259,7 +1259,7 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
                     first = part
                     break
         head, headers, chunked, length = prepare_request_head(request, bool(first))
-        declared = None if chunked or length is None else BodyLength(length, request)
+        declared = None if length is None else BodyLength(length, request)
         transport = conn.transport
         if transport is None or conn.write_failed():
             raise _Disconnected(writing=True) from (conn.error or BrokenPipeError())

@@ -43,6 +43,7 @@ __all__ = [
     "asks_to_upgrade",
     "UNASKED_UPGRADE",
     "BodyLength",
+    "WholeBodyTaker",
 ]
 
 HEAD_END = re.compile(rb"\n\r?\n")  # the blank line after a response head (h11 allows bare LF)
@@ -134,10 +135,6 @@ class WholeBodyTaker:
         return body
 
 
-HEADS_KEPT = 256
-_HEADS: dict[tuple[Any, ...], tuple[bytes, tuple[tuple[bytes, bytes], ...], bool, int | None]] = {}
-
-
 UNASKED_UPGRADE = "the server switched protocols (101) though the request asked for no Upgrade"
 
 
@@ -157,11 +154,16 @@ def may_resend(request: httpx.Request) -> bool:
     return request.method in IDEMPOTENT_METHODS and isinstance(request.stream, httpx.ByteStream)
 
 
+HEADS_KEPT = 256
+_HEADS: dict[tuple[Any, ...], tuple[bytes, tuple[tuple[bytes, bytes], ...], bool, int | None]] = {}
+
+
 def prepare_request_head(
     request: httpx.Request, has_body: bool
 ) -> tuple[bytes, Headers, bool, int | None]:
     """The request head as sent, its header lines (for the trace), whether the body goes
-    chunked, and the Content-Length it declares (the body is held to it: ``BodyLength``): a
+    chunked, and the Content-Length it declares (None for a chunked body; the body is held
+    to it: ``BodyLength``): a
     body of unknown length without Content-Length gets ``Transfer-Encoding: chunked``, a
     missing Host is added first. Bad header bytes raise LocalProtocolError.
 

@@ -150,9 +150,6 @@ class BodyFraming:
     keep_alive: bool  # may the connection carry another request after this body?
 
 
-_TE = b"transfer-encoding"
-
-
 def body_framing(method: bytes, head: ResponseHead, request_close: bool = False) -> BodyFraming:
     """How the body of ``head`` (answering ``method``) is delimited (RFC 9112 section 6.3)."""
     connection = {value.lower() for value in head.values(b"connection")}
@@ -164,7 +161,9 @@ def body_framing(method: bytes, head: ResponseHead, request_close: bool = False)
     )
     if method == b"HEAD" or head.status < 200 or head.status in (204, 304):
         return BodyFraming(NO_BODY, 0, keep_alive)
-    codings = [value.strip().lower() for key, value in head.headers if key.lower() == _TE]
+    codings = [
+        value.strip().lower() for key, value in head.headers if key.lower() == b"transfer-encoding"
+    ]
     if codings:
         # h11's rule: one Transfer-Encoding header, and it says "chunked". RFC 9112 would
         # read other codings until the close, but a body still in a coding we do not undo

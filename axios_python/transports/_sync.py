@@ -893,7 +893,7 @@ class HTTPTransport(httpx.BaseTransport):
                 first = part
                 break
         head, headers, chunked, length = prepare_request_head(request, bool(first))
-        declared = None if chunked or length is None else BodyLength(length, request)
+        declared = None if length is None else BodyLength(length, request)
         bounds = current_bounds()
         sock = conn.sock
 
