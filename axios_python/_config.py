@@ -411,7 +411,7 @@ def merge_config(*levels: Mapping[str, Any] | None) -> dict[str, Any]:
 
 
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
-_BAD_HEADER_VALUE = re.compile(r"[\r\n\x00]")
+_BAD_HEADER_VALUE = re.compile(r"[\r\n\x00\x0b\x0c]")
 
 
 def join_url(base_url: str | None, url: str | httpx.URL | None) -> str:
@@ -454,8 +454,11 @@ def _check_url(url: str, custom_transport: bool = False) -> httpx.URL:
 def request_headers(raw: Any) -> dict[str, Any]:
     """The merged, checked headers of a request (a fresh dict the caller may change).
 
-    A plain dict of str values (the instance defaults on most calls) is looked up by its
-    items in a small cache, so the same defaults are merged and checked once, not per call.
+    Values lose surrounding spaces and tabs: RFC 9110 (section 5.5) makes them no part of
+    the value, h11 refuses to send them, and requests sends ``"token "`` as given, so code
+    written for it works over either transport. A plain dict of str values (the instance
+    defaults on most calls) is looked up by its items in a small cache, so the same defaults
+    are merged and checked once, not per call.
     """
     if type(raw) is dict:
         items = tuple(raw.items())
@@ -465,14 +468,25 @@ def request_headers(raw: Any) -> dict[str, Any]:
             pass
     headers = merge_headers(raw)
     _check_headers(headers)
-    return headers
+    return {name: _trimmed(value) for name, value in headers.items()}
 
 
 @functools.lru_cache(maxsize=256)
 def _merged_and_checked(items: tuple[tuple[Any, Any], ...]) -> tuple[tuple[Any, Any], ...]:
     headers = merge_headers(dict(items))
     _check_headers(headers)
-    return tuple(headers.items())
+    return tuple((name, _trimmed(value)) for name, value in headers.items())
+
+
+def _trimmed(value: Any) -> Any:
+    """A header value without the spaces and tabs around it (each item of a list)."""
+    if isinstance(value, str):
+        return value.strip(" \t")
+    if isinstance(value, bytes):
+        return value.strip(b" \t")
+    if isinstance(value, list):
+        return [_trimmed(item) for item in value]
+    return value
 
 
 def _check_headers(headers: Mapping[str, Any]) -> None:
@@ -493,8 +507,8 @@ def _check_header(name: str | bytes, value: object) -> None:
     text = value.decode("latin-1") if isinstance(value, bytes) else str(value)
     if _BAD_HEADER_VALUE.search(text):
         raise InvalidOptionError(
-            f"header {text_name!r} has a CR, LF or NUL in its value {text!r} "
-            "(that would let a value inject headers)"
+            f"header {text_name!r} has a CR, LF, NUL, VT or FF in its value {text!r} "
+            "(CR and LF would let a value inject headers; no HTTP/1.1 peer accepts these)"
         )
 
 

@@ -72,6 +72,8 @@ BAD_OPTIONS = [
     ({"timeout": Timeout}, InvalidOptionError, "timeout"),
     ({"method": "GE T"}, InvalidOptionError, "method"),
     ({"headers": {"X-Evil": "a\r\nSet-Cookie: x"}}, InvalidOptionError, "CR, LF"),
+    ({"headers": {"X-Odd": "a\x0bb"}}, InvalidOptionError, "VT or FF"),
+    ({"headers": {"X-Odd": b"a\x0cb"}}, InvalidOptionError, "VT or FF"),
     ({"headers": {"Bad Name": "x"}}, InvalidOptionError, "header name"),
     ({"url": "ftp://example.com/x"}, InvalidURL, "scheme"),
     ({"url": "http:///nohost"}, InvalidURL, "host"),
@@ -115,6 +117,42 @@ def test_bad_values_fail_before_any_io(
         send(mode, options.pop("method", "GET"), options.pop("url"), **options)
     with pytest.raises(BlockingIOError):
         listener.accept()  # nobody connected
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"X-Token": " abc \t", "X-Inner": "a  b"},
+        [("X-Token", b"\tabc "), ("X-Inner", "a  b")],
+        {"X-Token": ["abc ", " abc"], "X-Inner": "a  b"},
+    ],
+    ids=["dict", "pairs-with-bytes", "list-value"],
+)
+def test_header_values_are_sent_without_surrounding_whitespace(  # type: ignore[no-untyped-def]
+    mode: str, httpserver, headers: object
+) -> None:
+    """requests sends ``"token "`` as given and h11 (httpx's transport) refuses it; RFC 9110
+    makes the whitespace no part of the value, so it is dropped and either transport sends
+    the value itself. Inner whitespace stays."""
+    from conftest import send
+
+    seen: list[tuple[list[str], str | None]] = []
+
+    def record(request):  # type: ignore[no-untyped-def]
+        seen.append((request.headers.getlist("X-Token"), request.headers.get("X-Inner")))
+        from werkzeug import Response
+
+        return Response("ok")
+
+    httpserver.expect_request("/h").respond_with_handler(record)
+    response = send(mode, "GET", httpserver.url_for("/h"), headers=headers)
+    assert response.status == 200
+    tokens, inner = seen[0]
+    # a list value may arrive as one comma-joined line: each item was trimmed all the same
+    assert {part for token in tokens for part in token.split(",")} == {"abc"}
+    assert inner == "a  b"
+    sent = response.request.headers
+    assert "abc" in sent["X-Token"] and sent["X-Inner"] == "a  b"
 
 
 def test_unknown_option_is_refused_with_a_suggestion() -> None:

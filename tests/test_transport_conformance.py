@@ -1091,6 +1091,36 @@ def test_a_body_must_match_its_declared_content_length(
         assert received == [sent]
 
 
+@pytest.mark.parametrize(
+    "value",
+    [b" lead", b"trail ", b"\ttab", b"a\x0bb", b"a\x0cb", b"a\x00b"],
+    ids=["leading-space", "trailing-space", "leading-tab", "vertical-tab", "form-feed", "nul"],
+)
+def test_header_values_h11_refuses_are_refused_before_any_io(
+    client: Client, serve: Callable[[Handler], RawServer], value: bytes
+) -> None:
+    """The values httpx's own transport (h11) will not send are refused by ours too, as the
+    same LocalProtocolError and before a byte of the head is written (the connection it
+    took is closed unused); inner spaces and tabs go as given."""
+    heads: list[bytes | None] = []
+
+    def handler(conn: Connection) -> None:
+        head = conn.read_head()
+        heads.append(head)
+        if head is not None:
+            conn.send(ok())
+
+    server = serve(handler)
+    with pytest.raises(httpx.LocalProtocolError, match="header value"):
+        client.get(server.url, headers={"X-Value": value})
+    assert client.get(server.url, headers={"X-Value": b"a \t b"}).content == b"hello"
+    for conn in server.connections:
+        conn.finished.wait(2)
+    sent = [head for head in heads if head is not None]
+    assert len(sent) == 1
+    assert sent[0].endswith(b"\r\nX-Value: a \t b")
+
+
 # -- no pipelining --------------------------------------------------------------------------
 
 

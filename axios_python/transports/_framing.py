@@ -4,7 +4,8 @@ Everything here works on bytes the caller already has and never touches a socket
 transports (sync now, async later) share it and the tests can feed it bytes directly.
 
 - ``request_head(...)`` builds the request head from validated header bytes (the same rules
-  h11 applies: header names are tokens, values hold no CR, LF or NUL).
+  h11 applies: header names are tokens; values hold no NUL and no whitespace but inner
+  spaces and tabs, so none begins or ends with whitespace).
 - ``parse_response_head(data)`` parses one response head (status line and header lines,
   obsolete line folding joined as h11 does) or raises ``ProtocolViolation``.
 - ``body_framing(method, head)`` decides how the body is delimited (RFC 9112 section 6.3):
@@ -47,7 +48,9 @@ CHUNKED = "chunked"
 CLOSE = "close"
 
 _TOKEN = re.compile(rb"[-!#$%&'*+.^_`|~0-9A-Za-z]+")
-_VALUE = re.compile(rb"[^\x00\r\n]*")
+# h11's field-value: visible bytes (obs-text too) with inner runs of SP/HTAB; nothing
+# before or after them (RFC 9110 section 5.5), no CR, LF, VT, FF or NUL anywhere.
+_VALUE = re.compile(rb"(?:[^\x00\s]+(?:[ \t]+[^\x00\s]+)*)?")
 _METHOD = _TOKEN
 _TARGET = re.compile(rb"[\x21-\x7e\x80-\xff]+")
 _STATUS_LINE = re.compile(rb"HTTP/([0-9])\.([0-9]) ([0-9]{3})(?: ([^\x00\r\n]*))?")
@@ -64,7 +67,8 @@ class ProtocolViolation(Exception):
 
 
 def check_request_headers(headers: list[tuple[bytes, bytes]]) -> None:
-    """Refuse header names that are not tokens and values with CR, LF or NUL."""
+    """Refuse header names that are not tokens and values that h11 would refuse (CR, LF,
+    NUL, VT, FF, or leading or trailing whitespace)."""
     for name, value in headers:
         if _TOKEN.fullmatch(name) is None:
             raise ProtocolViolation(f"illegal header name {name!r}")
