@@ -53,6 +53,7 @@ from ._pipeline import (
     transform_request,
 )
 from ._progressbar import download_progress
+from ._redirect_cookies import AsyncClient, Client
 from ._response import Response
 from ._resume import ResumePlan, resume_async, resume_sync
 from ._transport_choice import adopt_default_transport
@@ -202,7 +203,7 @@ class Axios:
                 client = self._clients.get(key)
                 if client is None:
                     client = _make_client(
-                        httpx.Client, self._client_options(kwargs), prepared.client_options
+                        Client, self._client_options(kwargs), prepared.client_options
                     )
                     if clamped:
                         clamp_socket_waits(client)
@@ -223,7 +224,7 @@ class Axios:
         if client is None:
             kwargs = client_kwargs(prepared.client_options, is_async=True)
             client = _make_client(
-                httpx.AsyncClient, self._client_options(kwargs), prepared.client_options
+                AsyncClient, self._client_options(kwargs), prepared.client_options
             )
             clients[key] = client
         return client

@@ -31,6 +31,7 @@ from ._exceptions import (
     is_from_below,
     map_exception,
 )
+from ._redirect_cookies import CALL_COOKIES, call_cookies_extension
 from ._response import Response, status_error
 from ._retry import RetryPolicy
 from ._transfer import meter_upload
@@ -203,6 +204,8 @@ def build_request(
         extensions: dict[str, Any] = {"timeout": prepared.timeout.to_httpx().as_dict()}
         if prepared.stream:
             extensions[STREAM_EXTENSION] = True
+        if cookies:  # for the redirects that stay on this origin (_redirect_cookies)
+            extensions[CALL_COOKIES] = call_cookies_extension(url, cookies)
         request = None
         if not arguments and not cookies:
             request = bodiless_request(client, prepared.method, url, header_pairs, extensions)

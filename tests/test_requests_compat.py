@@ -260,6 +260,51 @@ async def test_async_cookies(url: str) -> None:
     assert r.json()["cookies"] == {"cookies_are": "working"}
 
 
+@pytest.fixture
+def other_origin() -> Iterator[HTTPServer]:
+    """A second server: another port, so another origin."""
+    server = HTTPServer(host="127.0.0.1")
+    server.start()
+    server.expect_request("/anything").respond_with_handler(echo)
+    yield server
+    server.clear()
+    server.stop()
+
+
+@pytest.mark.parametrize("call", ["module", "session"])
+def test_call_cookies_ride_same_origin_redirects_only(
+    mode: str, url: str, httpserver: HTTPServer, other_origin: HTTPServer, call: str
+) -> None:
+    """A login-style redirect on the same origin keeps the call's ``cookies=`` (requests
+    sends them on every hop; httpx drops them after the first); a redirect to another origin
+    never gets them (requests would hand them over: the leak of undici's CVE-2023-45143); a
+    Set-Cookie along the way wins over the call's cookie of the same name. Relies on:
+    _redirect_cookies."""
+    from conftest import send
+
+    elsewhere = other_origin.url_for("/anything")
+    httpserver.expect_request("/account").respond_with_response(
+        ServerResponse("", status=302, headers={"Location": "/anything"})
+    )
+    httpserver.expect_request("/away").respond_with_response(
+        ServerResponse("", status=302, headers={"Location": elsewhere})
+    )
+    refreshed = ServerResponse("", status=302, headers={"Location": "/anything"})
+    refreshed.set_cookie("session", "renewed")
+    httpserver.expect_request("/refresh").respond_with_response(refreshed)
+    cookies = {"session": "s3cret", "theme": "dark"}
+    api: Any = requests.Session() if call == "session" else None
+
+    def final_cookies(path: str) -> dict[str, str]:
+        response = send(mode, "GET", url + path, api=api, cookies=cookies)
+        assert response.history, "the call was redirected"
+        return dict(response.json()["cookies"])
+
+    assert final_cookies("/account") == cookies
+    assert final_cookies("/away") == {}
+    assert final_cookies("/refresh") == {"session": "renewed", "theme": "dark"}
+
+
 # -- request bodies ------------------------------------------------------------------------
 
 
