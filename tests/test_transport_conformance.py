@@ -19,6 +19,7 @@ import functools
 import select
 import socket
 import ssl
+import struct
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -646,7 +647,7 @@ BAD_FRAMING = [
     pytest.param(HEAD_CHUNKED + b"0x5\r\nhello\r\n0\r\n\r\n", id="chunk-size-0x"),
     pytest.param(HEAD_CHUNKED + b"5 z\r\nhello\r\n0\r\n\r\n", id="chunk-size-junk"),
     pytest.param(HEAD_CHUNKED + b"\r\nhello\r\n0\r\n\r\n", id="chunk-size-empty"),
-    pytest.param(HEAD_CHUNKED + b"1" * 20 + b"\r\nhello", id="chunk-size-huge"),
+    pytest.param(HEAD_CHUNKED + b"1" * 21 + b"\r\nhello", id="chunk-size-huge"),  # h11: <= 20
     pytest.param(HEAD_CHUNKED + b"5\r\nhelloXX0\r\n\r\n", id="chunk-data-no-crlf"),
     pytest.param(HEAD_CHUNKED + b"5\r\nhello\n0\r\n\r\n", id="chunk-data-bare-lf"),
     pytest.param(HEAD_CHUNKED + b"5;" + b"e" * 70_000 + b"\r\nhello", id="chunk-line-too-long"),
@@ -667,6 +668,25 @@ BAD_FRAMING = [
     pytest.param(head_with(b"Content-Length: 0", status=b"HTTP/2.0 200 OK"), id="http-2.0"),
     pytest.param(head_with(b"Content-Length: 0", status=b"HTTP/2 200 OK"), id="http-2"),
     pytest.param(head_with(b"Content-Length: 0", status=b"HTTP/1.10 200 OK"), id="http-1.10"),
+    # found by differential testing against httpx's transport (h11): the same refusals
+    pytest.param(HEAD_CHUNKED + b" 5\r\nhello\r\n0\r\n\r\n", id="chunk-size-leading-space"),
+    pytest.param(HEAD_CHUNKED + b"5\nhello\r\n0\r\n\r\n", id="chunk-size-bare-lf"),
+    pytest.param(HEAD_CHUNKED + b"0\r\nX-T : 1\r\n\r\n", id="trailer-space-before-colon"),
+    pytest.param(HEAD_CHUNKED + b"0\r\n folded\r\n\r\n", id="trailer-fold-first"),
+    pytest.param(HEAD_CHUNKED + b"0\r\nContent-Length: x\r\n\r\n", id="trailer-bad-length"),
+    pytest.param(head_with(b"X-Bad: a\x0bb", b"Content-Length: 0"), id="vt-in-value"),
+    pytest.param(head_with(b"Content-Length: 0", status=b"HTTP/1.1 200 O\x0cK"), id="ff-in-reason"),
+    pytest.param(head_with(b"Content-Length: x", status=b"HTTP/1.1 204 No Content"),
+                 id="bodiless-204-bad-length"),
+    pytest.param(head_with(b"Transfer-Encoding: gzip", status=b"HTTP/1.1 304 Not Modified"),
+                 id="bodiless-304-gzip"),
+    pytest.param(head_with(b"Content-Length: x", status=b"HTTP/1.1 100 Continue")
+                 + head_with(b"Content-Length: 5") + b"hello", id="interim-bad-length"),
+    # junk that cannot begin a response, on a connection the server keeps open: refused at
+    # once, where waiting for a blank line would run into the read timeout
+    pytest.param(b"\x15\x03\x03\x00\x02\x02P", id="tls-alert-on-plain-http"),
+    pytest.param(b" HTTP/1.1 200 OK\r\n", id="status-leading-space-incomplete"),
+    pytest.param(b"HTTP/1.1 2x0 OK\r\nContent-Le", id="status-bad-incomplete"),
 ]  # fmt: skip
 
 
@@ -748,6 +768,71 @@ def test_the_head_limit_holds_however_the_bytes_arrive(
     else:
         with pytest.raises(httpx.RemoteProtocolError):
             client.get(server.url)
+
+
+def head_of_exactly(size: int) -> bytes:
+    """A response head of exactly ``size`` bytes, its blank line included."""
+    start, end = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Pad: ", b"\r\n\r\n"
+    return start + b"p" * (size - len(start) - len(end)) + end
+
+
+@pytest.mark.parametrize("cut", [None, -1, -2, -3], ids=["whole", "cut-1", "cut-2", "cut-3"])
+@pytest.mark.parametrize(("size", "fits"), [(65_536, True), (65_537, False)])
+def test_the_head_limit_is_one_exact_rule(
+    client: Client,
+    serve: Callable[[Handler], RawServer],
+    size: int,
+    fits: bool,
+    cut: int | None,
+) -> None:
+    """64 KiB with the blank line, not a byte more, in both transports, whether the blank
+    line comes with the rest or is cut by a pause (the two once drew the line 1 to 3 bytes
+    apart, and async drew it by how the bytes arrived)."""
+    data = head_of_exactly(size) + b"ok"
+
+    def script(conn: Connection) -> None:
+        conn.read_head()
+        split = len(data) if cut is None else len(data) - 2 + cut
+        conn.send(data[:split])
+        time.sleep(0.05)
+        conn.send(data[split:])
+        conn.stall()
+
+    server = serve(then_ok(script))
+    if fits:
+        assert client.get(server.url).content == b"ok"
+    else:
+        with pytest.raises(httpx.RemoteProtocolError, match="too large"):
+            client.get(server.url)
+
+
+def resets(conn: Connection) -> None:
+    """Read the request, then reset the connection (RST, not FIN) without a byte of answer."""
+    conn.read_head()
+    conn.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    conn.sock.close()
+
+
+@pytest.mark.parametrize("first", [b"", b"HTTP/1.1 100 Continue\r\n\r\n"], ids=["none", "100"])
+def test_a_reset_before_the_answer_is_a_read_error(
+    client: Client, serve: Callable[[Handler], RawServer], first: bytes
+) -> None:
+    """As httpx's transport reports it: ReadError (a clean close is RemoteProtocolError
+    "Server disconnected..."), also after an interim 100."""
+
+    def script(conn: Connection) -> None:
+        if first:
+            conn.read_head()
+            conn.send(first)
+            time.sleep(0.05)
+            conn.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            conn.sock.close()
+        else:
+            resets(conn)
+
+    server = serve(script)
+    with pytest.raises(httpx.ReadError):
+        client.get(server.url)
 
 
 def test_transfer_encoding_with_content_length(

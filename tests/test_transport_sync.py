@@ -558,7 +558,24 @@ def test_chunked_decoder_byte_by_byte() -> None:
 
 
 @pytest.mark.parametrize(
-    "data", [b"x\r\n", b"4\r\nWikiXX", b"-1\r\n", b"1" * 20 + b"\r\n", b"4\r\nWiki\n\n"]
+    "data",
+    [
+        b"x\r\n",
+        b"4\r\nWikiXX",
+        b"-1\r\n",
+        b"1" * 21 + b"\r\n",  # h11 reads up to 20 hex digits
+        b"4\r\nWiki\n\n",
+        b" 4\r\nWiki\r\n",  # whitespace before the size (h11 refuses it too)
+        b"\t4\r\nWiki\r\n",
+        b"4\nWiki\r\n",  # a bare LF ends a size line: a request-smuggling staple
+        b"0\n\r\n",
+        b"0\r\nA : b\r\n\r\n",  # trailers are header fields, checked as the head's are
+        b"0\r\n folded\r\n\r\n",
+        b"0\r\nA: b\x0bc\r\n\r\n",
+        b"0\r\n\r\r\n\r\n",
+        b"0\r\nContent-Length: x\r\n\r\n",
+        b"0\r\nTransfer-Encoding: gzip\r\n\r\n",
+    ],
 )
 def test_chunked_decoder_refuses_bad_framing(data: bytes) -> None:
     decoder = ChunkedDecoder()
@@ -569,12 +586,35 @@ def test_chunked_decoder_refuses_bad_framing(data: bytes) -> None:
             _, _, start = decoder.step(buffer, start, len(buffer))
 
 
+def test_chunk_sizes_read_as_h11_and_rfc_9112_read_them() -> None:
+    """Up to 20 hex digits (leading zeros too), whitespace before an extension (RFC 9112's
+    BWS, which h11 refuses), a bare LF after the trailers."""
+    for data, body in [
+        (b"0000000000000000005\r\nhello\r\n0\r\n\r\n", b"hello"),
+        (b"5 ;a=b\r\nhello\r\n0\t;x\r\n\r\n", b"hello"),
+        (b"5\r\nhello\r\n0\r\nA: 1\n\n", b"hello"),
+    ]:
+        decoder = ChunkedDecoder()
+        buffer, start, out = bytearray(data), 0, bytearray()
+        while not decoder.done:
+            first, stop, start = decoder.step(buffer, start, len(buffer))
+            out += buffer[first:stop]
+        assert bytes(out) == body
+
+
 def test_parse_response_head() -> None:
     head = parse_response_head(b"HTTP/1.1 404 Not Found\r\nA: 1\r\nB:  two  \r\nC: x\r\n  y")
     assert (head.status, head.reason, head.http_version) == (404, b"Not Found", b"HTTP/1.1")
     assert head.headers == [(b"A", b"1"), (b"B", b"two"), (b"C", b"x y")]
     assert parse_response_head(b"HTTP/1.1 200").reason == b""
-    for bad in (b"HTTP/2.0 200 OK", b"HTTP/1.1 20 OK", b"HTTP/1.1 200 OK\r\nbad line", b""):
+    for bad in (
+        b"HTTP/2.0 200 OK",
+        b"HTTP/1.1 20 OK",
+        b"HTTP/1.1 200 OK\r\nbad line",
+        b"",
+        b"HTTP/1.1 200 O\x0bK",  # VT and FF are no part of a reason phrase or value (h11)
+        b"HTTP/1.1 200 OK\r\nA: b\x0cc",
+    ):
         with pytest.raises(ProtocolViolation):
             parse_response_head(bad)
 
@@ -602,11 +642,18 @@ def test_body_framing(method: bytes, head: bytes, kind: str, keep: bool) -> None
     assert (framing.kind, framing.keep_alive) == (kind, keep)
 
 
-@pytest.mark.parametrize("value", [b"5, 6", b"-1", b"five", b"1" * 30])
-def test_body_framing_refuses_bad_lengths(value: bytes) -> None:
-    head = parse_response_head(b"HTTP/1.1 200 OK\r\nContent-Length: " + value)
-    with pytest.raises(ProtocolViolation):
-        body_framing(b"GET", head)
+@pytest.mark.parametrize("value", [b"5, 6", b"-1", b"five", b"1" * 21, b"+5", b"5,"])
+@pytest.mark.parametrize("status", [b"200 OK", b"204 No Content", b"304 Not Modified", b"100 Go"])
+def test_heads_with_bad_lengths_are_refused(value: bytes, status: bytes) -> None:
+    """As h11, in every head: also where no body follows (RFC 9112 would let those pass;
+    httpx's transport refuses them, and both transports must answer alike)."""
+    with pytest.raises(ProtocolViolation, match="Content-Length"):
+        parse_response_head(b"HTTP/1.1 " + status + b"\r\nContent-Length: " + value)
+
+
+def test_lengths_of_up_to_20_digits_are_read_as_h11_reads_them() -> None:
+    head = parse_response_head(b"HTTP/1.1 200 OK\r\nContent-Length: " + b"0" * 19 + b"5")
+    assert (body_framing(b"GET", head).kind, body_framing(b"GET", head).length) == (LENGTH, 5)
 
 
 @pytest.mark.parametrize(
@@ -620,12 +667,12 @@ def test_body_framing_refuses_bad_lengths(value: bytes) -> None:
         b"Transfer-Encoding:\r\nContent-Length: 5",
     ],
 )
-def test_body_framing_refuses_codings_other_than_chunked(lines: bytes) -> None:
+@pytest.mark.parametrize("status", [b"200 OK", b"304 Not Modified"])
+def test_heads_with_codings_other_than_chunked_are_refused(lines: bytes, status: bytes) -> None:
     """As h11: one Transfer-Encoding header saying "chunked", or none (a body whose coding
-    we cannot undo must not pass for its content)."""
-    head = parse_response_head(b"HTTP/1.1 200 OK\r\n" + lines)
+    we cannot undo must not pass for its content), in every head."""
     with pytest.raises(ProtocolViolation):
-        body_framing(b"GET", head)
+        parse_response_head(b"HTTP/1.1 " + status + b"\r\n" + lines)
 
 
 def test_request_head_validation() -> None:

@@ -70,18 +70,21 @@ from ._common import (
     is_interim,
     may_resend,
     prepare_request_head,
+    reset_before_answer,
     settings_from,
     socket_info,
 )
 from ._framing import (
     CHUNKED,
     LENGTH,
+    MAX_HEAD,
     NO_BODY,
     BodyFraming,
     ChunkedDecoder,
     ProtocolViolation,
     ResponseHead,
     body_framing,
+    check_head_start,
     parse_response_head,
 )
 from ._mocking import async_mocked
@@ -111,8 +114,6 @@ def buffer_size_for(limits: httpx.Limits) -> int:
     share = BUFFERS_BUDGET // count // MIN_BUFFER_SIZE * MIN_BUFFER_SIZE
     return max(MIN_BUFFER_SIZE, min(BUFFER_SIZE, share))
 
-
-MAX_HEAD = 64 * 1024  # a response head longer than this is refused (the sync buffer's size)
 
 _T = TypeVar("_T")
 
@@ -980,6 +981,9 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
                 if exc.writing and exc.__cause__ is not None:
                     cause = exc.__cause__
                     raise httpx.WriteError(str(cause) or repr(cause), request=request) from cause
+                reset = reset_before_answer(exc, request)
+                if reset is not None:
+                    raise reset from exc.__cause__
                 raise httpx.RemoteProtocolError(
                     "Server disconnected without sending a response.", request=request
                 ) from exc
@@ -1182,7 +1186,7 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
         while True:
             found = HEAD_END.search(conn.buffer, scanned, conn.end)
             if found is not None:  # the earliest blank line, CRLF or bare LF, as h11 finds it
-                if found.start() - conn.start > MAX_HEAD:  # however the bytes were cut
+                if found.end() - conn.start > MAX_HEAD:  # however the bytes were cut
                     raise ProtocolViolation("response head too large")
                 head = bytes(conn.view[conn.start : found.start()])
                 conn.start = found.end()
@@ -1200,8 +1204,10 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
                 if conn.error is not None:
                     raise conn.error
                 raise ProtocolViolation("peer closed connection in the middle of a response head")
-            if conn.end - conn.start > MAX_HEAD:
+            if conn.end - conn.start >= MAX_HEAD:  # its blank line would take it past
                 raise ProtocolViolation("response head too large")
+            if conn.end > conn.start:
+                check_head_start(conn.buffer, conn.start, conn.end)
             scanned_from = max(0, conn.end - conn.start - 2)  # wait() may move the bytes
             await conn.wait(timeout)
             scanned = conn.start + scanned_from

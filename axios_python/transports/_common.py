@@ -71,6 +71,17 @@ class _Disconnected(Exception):
         self.writing = writing
 
 
+def reset_before_answer(exc: _Disconnected, request: httpx.Request) -> httpx.ReadError | None:
+    """A connection reset before any answer is httpx's ReadError, as httpcore reports it (a
+    clean close is its RemoteProtocolError "Server disconnected..."); None if not a reset."""
+    cause = exc.__cause__
+    if isinstance(cause, (ConnectionResetError, ConnectionAbortedError)):
+        error = httpx.ReadError(str(cause) or repr(cause), request=request)
+        error.__cause__ = cause
+        return error
+    return None
+
+
 def is_interim(status: int) -> bool:
     """A 1xx the client skips (100 Continue, 102, 103 Early Hints); 101 ends the exchange."""
     return 100 <= status < 200 and status != 101

@@ -25,12 +25,14 @@ __all__ = [
     "CHUNKED",
     "CLOSE",
     "LENGTH",
+    "MAX_HEAD",
     "NO_BODY",
     "BodyFraming",
     "ChunkedDecoder",
     "ProtocolViolation",
     "ResponseHead",
     "body_framing",
+    "check_head_start",
     "check_request_headers",
     "parse_response_head",
     "request_head",
@@ -41,6 +43,9 @@ __all__ = [
 # section longer than MAX_TRAILERS in all: a server cannot make the client buffer without end.
 MAX_LINE = 16 * 1024
 MAX_TRAILERS = 64 * 1024
+# A response head, its blank line included, longer than this is refused, by both transports
+# and however its bytes arrive (httpx's transport allows 100 KiB).
+MAX_HEAD = 64 * 1024
 
 NO_BODY = "none"
 LENGTH = "length"
@@ -50,12 +55,17 @@ CLOSE = "close"
 _TOKEN = re.compile(rb"[-!#$%&'*+.^_`|~0-9A-Za-z]+")
 # h11's field-value: visible bytes (obs-text too) with inner runs of SP/HTAB; nothing
 # before or after them (RFC 9110 section 5.5), no CR, LF, VT, FF or NUL anywhere.
-_VALUE = re.compile(rb"(?:[^\x00\s]+(?:[ \t]+[^\x00\s]+)*)?")
+_FIELD_VALUE = rb"(?:[^\x00\s]+(?:[ \t]+[^\x00\s]+)*)?"
+_VALUE = re.compile(_FIELD_VALUE)
 _METHOD = _TOKEN
 _TARGET = re.compile(rb"[\x21-\x7e\x80-\xff]+")
-_STATUS_LINE = re.compile(rb"HTTP/([0-9])\.([0-9]) ([0-9]{3})(?: ([^\x00\r\n]*))?")
-_HEADER_LINE = re.compile(rb"([-!#$%&'*+.^_`|~0-9A-Za-z]+):[ \t]*([^\x00\r\n]*?)[ \t]*")
-_CHUNK_SIZE = re.compile(rb"[ \t]*([0-9A-Fa-f]+)[ \t]*(?:;[^\r\n]*)?")
+# the reason phrase: SP, HTAB and visible bytes (h11's rule: no VT, FF, CR, LF or NUL)
+_STATUS_LINE = re.compile(rb"HTTP/([0-9])\.([0-9]) ([0-9]{3})(?: ([^\x00\n\r\x0b\x0c]*))?")
+_HEADER_LINE = re.compile(rb"([-!#$%&'*+.^_`|~0-9A-Za-z]+):[ \t]*(" + _FIELD_VALUE + rb")[ \t]*")
+# RFC 9112 section 7.1: the size first (no whitespace before it; up to 20 hex digits, as h11
+# reads), then optional whitespace and extensions (BWS before ";" is allowed: h11 refuses it)
+_CHUNK_SIZE = re.compile(rb"([0-9A-Fa-f]{1,20})[ \t]*(?:;[^\r\n]*)?")
+_STATUS_PREFIX = b"HTTP/"
 
 
 class ProtocolViolation(Exception):
@@ -108,9 +118,27 @@ class ResponseHead:
         return [part for part in found if part]
 
 
+def check_head_start(buffer: bytearray, start: int, end: int) -> None:
+    """Refuse, before the rest of a head arrives, bytes that cannot begin a response
+    (``buffer[start:end]``, no blank line yet): a start other than ``HTTP/`` (a TLS alert
+    from a TLS port spoken to in plain HTTP, say), or a complete first line that is no
+    status line. Without this, junk on a connection the server keeps open would wait out
+    the read timeout (or, with none, hang); h11 fails as fast on a first byte below ``!``."""
+    prefix = bytes(buffer[start : min(end, start + len(_STATUS_PREFIX))])
+    if not _STATUS_PREFIX.startswith(prefix):
+        raise ProtocolViolation(f"illegal status line {prefix!r}...")
+    newline = buffer.find(b"\n", start, min(end, start + MAX_LINE))
+    if newline >= 0:
+        line = bytes(buffer[start:newline]).removesuffix(b"\r")
+        if _STATUS_LINE.fullmatch(line) is None:
+            raise ProtocolViolation(f"illegal status line {line[:100]!r}")
+
+
 def parse_response_head(data: bytes) -> ResponseHead:
     """Parse a response head: ``data`` runs from the status line up to (not including) the
-    blank line that ends it. Lines end with CRLF (a bare LF is accepted, as h11 does)."""
+    blank line that ends it. Lines end with CRLF (a bare LF is accepted, as h11 does).
+    The framing headers are checked here, in every head (1xx, 204, 304 and answers to HEAD
+    too), as h11 checks them: see ``check_framing_fields``."""
     lines = data.split(b"\n")
     if lines and lines[-1] == b"":
         lines.pop()
@@ -125,26 +153,69 @@ def parse_response_head(data: bytes) -> ResponseHead:
         raise ProtocolViolation(f"unsupported HTTP version {major.decode()}.{minor.decode()}")
     if code[:1] == b"0":  # 000-099 is no status class at all (and would be read as bodiless)
         raise ProtocolViolation(f"illegal status code {code.decode()}")
-    unfolded: list[bytes] = []
-    for line in lines[1:]:
-        if line[:1] in (b" ", b"\t"):  # obsolete line folding: part of the previous value
-            if not unfolded:
-                raise ProtocolViolation("continuation line before any header")
-            unfolded[-1] = unfolded[-1].rstrip(b" \t") + b" " + line.strip(b" \t")
-        else:
-            unfolded.append(line)
-    headers: list[tuple[bytes, bytes]] = []
-    for line in unfolded:
-        header = _HEADER_LINE.fullmatch(line)
-        if header is None:
-            raise ProtocolViolation(f"illegal header line {line[:100]!r}")
-        headers.append((header.group(1), header.group(2)))
+    headers = parse_field_lines(lines[1:])
+    check_framing_fields(headers)
     return ResponseHead(
         status=int(code),
         http_version=b"HTTP/" + major + b"." + minor,
         reason=reason or b"",
         headers=headers,
     )
+
+
+def parse_field_lines(lines: list[bytes]) -> list[tuple[bytes, bytes]]:
+    """Header (or trailer) lines, without their line ends, as ``(name, value)`` pairs;
+    obsolete line folding is joined with one space (RFC 9112 section 5.2)."""
+    unfolded: list[bytes] = []
+    for line in lines:
+        if line[:1] in (b" ", b"\t"):  # obsolete line folding: part of the previous value
+            if not unfolded:
+                raise ProtocolViolation("continuation line before any header")
+            unfolded[-1] = unfolded[-1].rstrip(b" \t") + b" " + line.strip(b" \t")
+        else:
+            unfolded.append(line)
+    fields: list[tuple[bytes, bytes]] = []
+    for line in unfolded:
+        field = _HEADER_LINE.fullmatch(line)
+        if field is None:
+            raise ProtocolViolation(f"illegal header line {line[:100]!r}")
+        fields.append((field.group(1), field.group(2)))
+    return fields
+
+
+def check_framing_fields(fields: list[tuple[bytes, bytes]]) -> None:
+    """h11's checks of the framing headers, made wherever they appear (even where no body
+    follows, and in trailers): every Content-Length element the same run of at most 20
+    digits, and a Transfer-Encoding only as one ``chunked``. RFC 9112 would let a 204 or
+    a HEAD answer carry anything here; a peer that sends these is broken, and both
+    transports say so alike."""
+    lengths = content_lengths(fields)
+    if len(lengths) > 1:
+        raise ProtocolViolation("conflicting Content-Length values")
+    for text in lengths:
+        if not text.isdigit() or len(text) > 20:
+            raise ProtocolViolation(f"illegal Content-Length {text[:40]!r}")
+    codings = transfer_codings(fields)
+    # h11's rule: one Transfer-Encoding header, and it says "chunked". RFC 9112 would read
+    # other codings until the close, but a body still in a coding we do not undo (gzip,
+    # say) must not pass for its content; httpx's transport refuses these too.
+    if codings and codings != [b"chunked"]:
+        raise ProtocolViolation(f"unsupported Transfer-Encoding {b', '.join(codings)!r}")
+
+
+def content_lengths(fields: list[tuple[bytes, bytes]]) -> set[bytes]:
+    """Every element of every Content-Length line, empty ones too: "Content-Length:" and
+    "Content-Length: 5," are malformed, not absent or 5."""
+    return {
+        part.strip()
+        for key, value in fields
+        if key.lower() == b"content-length"
+        for part in value.split(b",")
+    }
+
+
+def transfer_codings(fields: list[tuple[bytes, bytes]]) -> list[bytes]:
+    return [value.strip().lower() for key, value in fields if key.lower() == b"transfer-encoding"]
 
 
 @dataclass(frozen=True)
@@ -165,34 +236,14 @@ def body_framing(method: bytes, head: ResponseHead, request_close: bool = False)
     )
     if method == b"HEAD" or head.status < 200 or head.status in (204, 304):
         return BodyFraming(NO_BODY, 0, keep_alive)
-    codings = [
-        value.strip().lower() for key, value in head.headers if key.lower() == b"transfer-encoding"
-    ]
-    if codings:
-        # h11's rule: one Transfer-Encoding header, and it says "chunked". RFC 9112 would
-        # read other codings until the close, but a body still in a coding we do not undo
-        # (gzip, say) must not pass for its content; httpx's transport refuses these too.
-        if codings != [b"chunked"]:
-            raise ProtocolViolation(f"unsupported Transfer-Encoding {b', '.join(codings)!r}")
+    if transfer_codings(head.headers):  # "chunked", as parse_response_head checked
         # with a Content-Length too, the message may be a smuggling attempt: read it
         # chunked, as RFC 9112 says, but never reuse the connection
         has_length = bool(head.values(b"content-length"))
         return BodyFraming(CHUNKED, 0, keep_alive and not has_length)
-    # every element of every Content-Length line, empty ones too: "Content-Length:" and
-    # "Content-Length: 5," are malformed, not absent or 5 (``values`` drops empty elements)
-    lengths = {
-        part.strip()
-        for key, value in head.headers
-        if key.lower() == b"content-length"
-        for part in value.split(b",")
-    }
+    lengths = content_lengths(head.headers)  # one value at most, digits: checked already
     if lengths:
-        if len(lengths) > 1:
-            raise ProtocolViolation("conflicting Content-Length values")
-        (text,) = lengths
-        if not text.isdigit() or len(text) > 18:
-            raise ProtocolViolation(f"illegal Content-Length {text[:40]!r}")
-        length = int(text)
+        length = int(lengths.pop())
         return BodyFraming(LENGTH if length else NO_BODY, length, keep_alive)
     return BodyFraming(CLOSE, 0, False)
 
@@ -276,19 +327,23 @@ class ChunkedDecoder:
                 self._trailer_bytes += newline + 1 - start
                 if self._trailer_bytes > MAX_TRAILERS:
                     raise ProtocolViolation("trailer section too large")
+            line_start = start
             line = bytes(buffer[start:newline])
             start = newline + 1
             if line.endswith(b"\r"):
                 line = line[:-1]
             if state == _SIZE:
                 match = _CHUNK_SIZE.fullmatch(line)
-                if match is None or len(match.group(1)) > 15:
-                    raise ProtocolViolation(f"illegal chunk-size line {line[:40]!r}")
+                if match is None or len(line) == newline - line_start:  # no CR: bare LF
+                    shown = bytes(buffer[line_start:newline])[:40]
+                    raise ProtocolViolation(f"illegal chunk-size line {shown!r}")
                 self._remaining = int(match.group(1), 16)
                 self._state = _DATA if self._remaining else _TRAILER
             elif line:  # _TRAILER
                 self.trailers.append(line)
             else:
+                # the trailers are header fields, held to the same rules as the head's
+                check_framing_fields(parse_field_lines(self.trailers))
                 self._state = _DONE
                 return start, start, start
         return start, start, start

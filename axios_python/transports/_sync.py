@@ -70,18 +70,21 @@ from ._common import (
     is_interim,
     may_resend,
     prepare_request_head,
+    reset_before_answer,
     settings_from,
     socket_info,
 )
 from ._framing import (
     CHUNKED,
     LENGTH,
+    MAX_HEAD,
     NO_BODY,
     BodyFraming,
     ChunkedDecoder,
     ProtocolViolation,
     ResponseHead,
     body_framing,
+    check_head_start,
     parse_response_head,
 )
 from ._mocking import sync_mocked
@@ -656,6 +659,9 @@ class HTTPTransport(httpx.BaseTransport):
                 self._pool.discard(conn)
                 if reused and replayable and not conn.answered:
                     continue  # a kept-alive connection the server had dropped: once more
+                reset = reset_before_answer(exc, request)
+                if reset is not None:
+                    raise reset from exc.__cause__
                 # as httpcore: a write that broke without an answer reads as a disconnect
                 raise httpx.RemoteProtocolError(
                     "Server disconnected without sending a response.", request=request
@@ -829,9 +835,15 @@ class HTTPTransport(httpx.BaseTransport):
         while True:
             found = HEAD_END.search(buffer, scanned, conn.end)
             if found is not None:  # the earliest blank line, CRLF or bare LF, as h11 finds it
+                if found.end() - conn.start > MAX_HEAD:
+                    raise ProtocolViolation("response head too large")
                 head = bytes(view[conn.start : found.start()])
                 conn.start = found.end()
                 break
+            if conn.end - conn.start >= MAX_HEAD:  # its blank line would take it past
+                raise ProtocolViolation("response head too large")
+            if conn.end > conn.start:
+                check_head_start(buffer, conn.start, conn.end)
             scanned = max(conn.start, conn.end - 2)
             if conn.end == len(buffer):
                 if conn.start == 0:
