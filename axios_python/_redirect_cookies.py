@@ -9,8 +9,9 @@ origin is the first request's (or its ``https`` upgrade, the rule httpx applies 
 ``Authorization``), and on no other.
 
 The cookies travel in the request's extensions, which httpx copies onto each redirect
-request; the clients axios_python builds add them when they build that request. Cookies
-the jar holds (a ``Set-Cookie`` along the way) win over a call cookie of the same name.
+request; the clients axios_python builds add them when they build that request. A name the
+client's jar holds too (a ``Set-Cookie`` along the way, or a cookie an instance kept from an
+earlier call) is sent once, with the jar's value; requests would send both.
 """
 
 from __future__ import annotations

@@ -687,6 +687,7 @@ BAD_FRAMING = [
     pytest.param(b"\x15\x03\x03\x00\x02\x02P", id="tls-alert-on-plain-http"),
     pytest.param(b" HTTP/1.1 200 OK\r\n", id="status-leading-space-incomplete"),
     pytest.param(b"HTTP/1.1 2x0 OK\r\nContent-Le", id="status-bad-incomplete"),
+    pytest.param(b"HTTP/1.1 200 " + b"R" * 20_000, id="status-line-too-long-incomplete"),
 ]  # fmt: skip
 
 

@@ -1183,6 +1183,7 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
 
     async def _read_head(self, conn: _Connection, timeout: float | None) -> ResponseHead:
         scanned = conn.start
+        first_line_ok = False  # the status line, once whole, is checked once
         while True:
             found = HEAD_END.search(conn.buffer, scanned, conn.end)
             if found is not None:  # the earliest blank line, CRLF or bare LF, as h11 finds it
@@ -1206,8 +1207,8 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
                 raise ProtocolViolation("peer closed connection in the middle of a response head")
             if conn.end - conn.start >= MAX_HEAD:  # its blank line would take it past
                 raise ProtocolViolation("response head too large")
-            if conn.end > conn.start:
-                check_head_start(conn.buffer, conn.start, conn.end)
+            if not first_line_ok and conn.end > conn.start:
+                first_line_ok = check_head_start(conn.buffer, conn.start, conn.end)
             scanned_from = max(0, conn.end - conn.start - 2)  # wait() may move the bytes
             await conn.wait(timeout)
             scanned = conn.start + scanned_from

@@ -61,7 +61,6 @@ _METHOD = _TOKEN
 _TARGET = re.compile(rb"[\x21-\x7e\x80-\xff]+")
 # the reason phrase: SP, HTAB and visible bytes (h11's rule: no VT, FF, CR, LF or NUL)
 _STATUS_LINE = re.compile(rb"HTTP/([0-9])\.([0-9]) ([0-9]{3})(?: ([^\x00\n\r\x0b\x0c]*))?")
-_HEADER_LINE = re.compile(rb"([-!#$%&'*+.^_`|~0-9A-Za-z]+):[ \t]*(" + _FIELD_VALUE + rb")[ \t]*")
 # RFC 9112 section 7.1: the size first (no whitespace before it; up to 20 hex digits, as h11
 # reads), then optional whitespace and extensions (BWS before ";" is allowed: h11 refuses it)
 _CHUNK_SIZE = re.compile(rb"([0-9A-Fa-f]{1,20})[ \t]*(?:;[^\r\n]*)?")
@@ -118,20 +117,26 @@ class ResponseHead:
         return [part for part in found if part]
 
 
-def check_head_start(buffer: bytearray, start: int, end: int) -> None:
+def check_head_start(buffer: bytearray, start: int, end: int) -> bool:
     """Refuse, before the rest of a head arrives, bytes that cannot begin a response
     (``buffer[start:end]``, no blank line yet): a start other than ``HTTP/`` (a TLS alert
-    from a TLS port spoken to in plain HTTP, say), or a complete first line that is no
-    status line. Without this, junk on a connection the server keeps open would wait out
-    the read timeout (or, with none, hang); h11 fails as fast on a first byte below ``!``."""
+    from a TLS port spoken to in plain HTTP, say), or a first line that is no status line
+    (or longer than ``MAX_LINE``). Without this, junk on a connection the server keeps open
+    would wait out the read timeout (or, with none, hang); h11 fails as fast on a first
+    byte below ``!``. True once the first line was whole and valid: the caller stops
+    asking then (checking it again on every read of a dripped head would cost CPU)."""
     prefix = bytes(buffer[start : min(end, start + len(_STATUS_PREFIX))])
     if not _STATUS_PREFIX.startswith(prefix):
         raise ProtocolViolation(f"illegal status line {prefix!r}...")
     newline = buffer.find(b"\n", start, min(end, start + MAX_LINE))
-    if newline >= 0:
-        line = bytes(buffer[start:newline]).removesuffix(b"\r")
-        if _STATUS_LINE.fullmatch(line) is None:
-            raise ProtocolViolation(f"illegal status line {line[:100]!r}")
+    if newline < 0:
+        if end - start >= MAX_LINE:
+            raise ProtocolViolation("status line too long")
+        return False
+    line = bytes(buffer[start:newline]).removesuffix(b"\r")
+    if _STATUS_LINE.fullmatch(line) is None:
+        raise ProtocolViolation(f"illegal status line {line[:100]!r}")
+    return True
 
 
 def parse_response_head(data: bytes) -> ResponseHead:
@@ -176,10 +181,13 @@ def parse_field_lines(lines: list[bytes]) -> list[tuple[bytes, bytes]]:
             unfolded.append(line)
     fields: list[tuple[bytes, bytes]] = []
     for line in unfolded:
-        field = _HEADER_LINE.fullmatch(line)
-        if field is None:
+        # split, strip, then match: one regex over "name: <spaces> value <spaces>" backtracks
+        # quadratically on a long run of spaces before a refused byte (h11's does)
+        name, colon, value = line.partition(b":")
+        value = value.strip(b" \t")
+        if not colon or _TOKEN.fullmatch(name) is None or _VALUE.fullmatch(value) is None:
             raise ProtocolViolation(f"illegal header line {line[:100]!r}")
-        fields.append((field.group(1), field.group(2)))
+        fields.append((name, value))
     return fields
 
 

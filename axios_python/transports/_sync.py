@@ -832,6 +832,7 @@ class HTTPTransport(httpx.BaseTransport):
     def _read_head(self, conn: _Connection) -> ResponseHead:
         buffer, view = conn.buffer, conn.view
         scanned = conn.start
+        first_line_ok = False  # the status line, once whole, is checked once
         while True:
             found = HEAD_END.search(buffer, scanned, conn.end)
             if found is not None:  # the earliest blank line, CRLF or bare LF, as h11 finds it
@@ -842,8 +843,8 @@ class HTTPTransport(httpx.BaseTransport):
                 break
             if conn.end - conn.start >= MAX_HEAD:  # its blank line would take it past
                 raise ProtocolViolation("response head too large")
-            if conn.end > conn.start:
-                check_head_start(buffer, conn.start, conn.end)
+            if not first_line_ok and conn.end > conn.start:
+                first_line_ok = check_head_start(buffer, conn.start, conn.end)
             scanned = max(conn.start, conn.end - 2)
             if conn.end == len(buffer):
                 if conn.start == 0:
