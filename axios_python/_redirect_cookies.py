@@ -47,25 +47,26 @@ def _may_carry(origin: Origin, url: httpx.URL) -> bool:
     return origin == ("http", target[1], 80) and target == ("https", origin[1], 443)
 
 
-def add_call_cookies(following: httpx.Request) -> None:
-    """Put the call's cookies into the ``Cookie`` header of a redirect request when it may
-    have them; names already there (from the client's jar) keep their value."""
+def with_call_cookies(following: httpx.Request) -> httpx.Request:
+    """A redirect request with the call's cookies in its ``Cookie`` header when it may have
+    them; names already there (from the client's jar) keep their value."""
     carried = following.extensions.get(CALL_COOKIES)
     if carried is None:
-        return
+        return following
     origin, cookies = carried
     if not _may_carry(origin, following.url):
-        return
+        return following
     probe = httpx.Request(following.method, following.url)
     cookies.set_cookie_header(probe)  # the jar's own domain and path matching
     offered = probe.headers.get("Cookie")
     if not offered:
-        return
+        return following
     present = following.headers.get("Cookie")
     names = {pair.split("=", 1)[0].strip() for pair in present.split(";")} if present else set()
     added = [pair for pair in offered.split("; ") if pair.split("=", 1)[0].strip() not in names]
     if added:
         following.headers["Cookie"] = "; ".join([present, *added] if present else added)
+    return following
 
 
 class Client(httpx.Client):
@@ -74,9 +75,7 @@ class Client(httpx.Client):
     def _build_redirect_request(
         self, request: httpx.Request, response: httpx.Response
     ) -> httpx.Request:
-        following = super()._build_redirect_request(request, response)
-        add_call_cookies(following)
-        return following
+        return with_call_cookies(super()._build_redirect_request(request, response))
 
 
 class AsyncClient(httpx.AsyncClient):
@@ -85,6 +84,4 @@ class AsyncClient(httpx.AsyncClient):
     def _build_redirect_request(
         self, request: httpx.Request, response: httpx.Response
     ) -> httpx.Request:
-        following = super()._build_redirect_request(request, response)
-        add_call_cookies(following)
-        return following
+        return with_call_cookies(super()._build_redirect_request(request, response))

@@ -746,57 +746,42 @@ def head_of(size: int) -> bytes:
     return head_with(*lines, b"Content-Length: 2") + b"ok"
 
 
-@pytest.mark.parametrize("writes", [1, 2], ids=["one-write", "two-writes"])
-@pytest.mark.parametrize(("size", "fits"), [(60_000, True), (70_000, False)])
-def test_the_head_limit_holds_however_the_bytes_arrive(
-    client: Client, serve: Callable[[Handler], RawServer], writes: int, size: int, fits: bool
-) -> None:
-    """Heads up to 64 KiB are read, longer ones refused, whether the head comes in one
-    write or in two (the async side once took a long head that came in one piece)."""
-    data = head_of(size)
-
-    def script(conn: Connection) -> None:
-        conn.read_head()
-        half = len(data) // 2 if writes == 2 else len(data)
-        conn.send(data[:half])
-        time.sleep(0.05)
-        conn.send(data[half:])
-        conn.stall()
-
-    server = serve(then_ok(script))
-    if fits:
-        assert client.get(server.url).content == b"ok"
-    else:
-        with pytest.raises(httpx.RemoteProtocolError):
-            client.get(server.url)
-
-
 def head_of_exactly(size: int) -> bytes:
     """A response head of exactly ``size`` bytes, its blank line included."""
     start, end = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Pad: ", b"\r\n\r\n"
     return start + b"p" * (size - len(start) - len(end)) + end
 
 
-@pytest.mark.parametrize("cut", [None, -1, -2, -3], ids=["whole", "cut-1", "cut-2", "cut-3"])
-@pytest.mark.parametrize(("size", "fits"), [(65_536, True), (65_537, False)])
+def head_limit_cases() -> list[Any]:
+    """(response, where a pause cuts it, read or refused): heads well under and over the
+    limit in one or two writes, and heads of exactly 64 KiB and a byte more, whole or cut
+    by a pause inside the blank line."""
+    cases = []
+    for size, fits in ((60_000, True), (70_000, False)):
+        data = head_of(size)
+        for writes, cut in (("one-write", len(data)), ("two-writes", len(data) // 2)):
+            cases.append(pytest.param(data, cut, fits, id=f"{size}-{writes}"))
+    for size, fits in ((65_536, True), (65_537, False)):
+        data = head_of_exactly(size) + b"ok"
+        for back in (0, 1, 2, 3):  # 0: whole; else the pause falls ``back`` bytes before
+            cut = len(data) - 2 - back if back else len(data)  # the end of the blank line
+            cases.append(pytest.param(data, cut, fits, id=f"{size}-cut-{back}"))
+    return cases
+
+
+@pytest.mark.parametrize(("data", "cut", "fits"), head_limit_cases())
 def test_the_head_limit_is_one_exact_rule(
-    client: Client,
-    serve: Callable[[Handler], RawServer],
-    size: int,
-    fits: bool,
-    cut: int | None,
+    client: Client, serve: Callable[[Handler], RawServer], data: bytes, cut: int, fits: bool
 ) -> None:
-    """64 KiB with the blank line, not a byte more, in both transports, whether the blank
-    line comes with the rest or is cut by a pause (the two once drew the line 1 to 3 bytes
-    apart, and async drew it by how the bytes arrived)."""
-    data = head_of_exactly(size) + b"ok"
+    """64 KiB with the blank line, not a byte more, in both transports, however the bytes
+    arrive (async once took a long head that came in one piece, and the two transports drew
+    the line 1 to 3 bytes apart, async by where a pause cut the blank line)."""
 
     def script(conn: Connection) -> None:
         conn.read_head()
-        split = len(data) if cut is None else len(data) - 2 + cut
-        conn.send(data[:split])
+        conn.send(data[:cut])
         time.sleep(0.05)
-        conn.send(data[split:])
+        conn.send(data[cut:])
         conn.stall()
 
     server = serve(then_ok(script))
@@ -807,9 +792,8 @@ def test_the_head_limit_is_one_exact_rule(
             client.get(server.url)
 
 
-def resets(conn: Connection) -> None:
-    """Read the request, then reset the connection (RST, not FIN) without a byte of answer."""
-    conn.read_head()
+def reset(conn: Connection) -> None:
+    """Reset the connection (RST, not FIN)."""
     conn.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     conn.sock.close()
 
@@ -822,14 +806,11 @@ def test_a_reset_before_the_answer_is_a_read_error(
     "Server disconnected..."), also after an interim 100."""
 
     def script(conn: Connection) -> None:
+        conn.read_head()
         if first:
-            conn.read_head()
             conn.send(first)
             time.sleep(0.05)
-            conn.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            conn.sock.close()
-        else:
-            resets(conn)
+        reset(conn)
 
     server = serve(script)
     with pytest.raises(httpx.ReadError):
