@@ -164,7 +164,7 @@ class Client:
         method: str,
         url: str,
         *,
-        headers: dict[str, str] | None = None,
+        headers: dict[str, str] | list[tuple[str, str]] | None = None,
         content: Content = None,
         whole: bool = False,
     ) -> httpx.Response:
@@ -349,12 +349,14 @@ def drain(conn: Connection, seconds: float) -> bytes:
 
 
 def read_request_body(conn: Connection, head: bytes) -> bytes:
-    """The body after ``head`` (Content-Length or chunked framing), raw."""
+    """The body after ``head`` (chunked framing, which wins over a Content-Length as RFC
+    9112 section 6.3 says, or Content-Length), raw."""
     lines = head.lower().split(b"\r\n")
-    for line in lines:
-        if line.startswith(b"content-length:"):
-            return conn.read_exactly(int(line.split(b":")[1]))
-    if any(line.startswith(b"transfer-encoding:") for line in lines):
+    if not any(line.startswith(b"transfer-encoding:") for line in lines):
+        for line in lines:
+            if line.startswith(b"content-length:"):
+                return conn.read_exactly(int(line.split(b":")[1]))
+    else:
         while b"0\r\n\r\n" not in conn._buffer:
             data = conn._recv()
             if not data:
@@ -1186,6 +1188,104 @@ def test_header_values_h11_refuses_are_refused_before_any_io(
     sent = [head for head in heads if head is not None]
     assert len(sent) == 1
     assert sent[0].endswith(b"\r\nX-Value: a \t b")
+
+
+def records_requests(seen: list[tuple[bytes, bytes]]) -> Handler:
+    """Every request as received (head, raw body), each answered ``hello``."""
+
+    def handler(conn: Connection) -> None:
+        while (head := conn.read_head()) is not None:
+            seen.append((head, read_request_body(conn, head)))
+            conn.send(ok())
+
+    return handler
+
+
+@pytest.mark.parametrize(
+    ("headers", "content"),
+    [
+        pytest.param([("Transfer-Encoding", "notchunked")], b"hello", id="te-unknown"),
+        pytest.param([("Transfer-Encoding", "identity")], b"hello", id="te-identity"),
+        pytest.param([("Transfer-Encoding", "chunked, gzip")], b"hello", id="te-chunked-gzip"),
+        pytest.param([("Transfer-Encoding", "gzip")], Streamed((b"hello",)), id="te-gzip-streamed"),
+        pytest.param([("Transfer-Encoding", "chunked")] * 2, b"hello", id="te-twice"),
+        pytest.param([("Transfer-Encoding", "chunked"), ("Content-Length", "abc")], b"hello",
+                     id="te-with-bad-length"),
+        pytest.param([("Host", "a.example"), ("Host", "b.example")], None, id="two-hosts"),
+        pytest.param([("Content-Length", "5"), ("Content-Length", "6")], b"hello",
+                     id="two-lengths"),
+    ],
+)  # fmt: skip
+def test_request_framing_h11_refuses_is_refused_before_any_byte(
+    client: Client,
+    serve: Callable[[Handler], RawServer],
+    headers: list[tuple[str, str]],
+    content: Content,
+) -> None:
+    """A head a server and a proxy in front of it could read differently (an unknown coding
+    beside the Content-Length httpx adds, chunked twice, two Hosts) is refused as h11
+    refuses it: LocalProtocolError, and not a byte of it sent."""
+    seen: list[tuple[bytes, bytes]] = []
+    server = serve(records_requests(seen))
+    with pytest.raises(httpx.LocalProtocolError):
+        client.request("POST", server.url, headers=headers, content=content)
+    assert client.get(server.url).content == b"hello"
+    for conn in server.connections:
+        conn.finished.wait(2)
+    assert [head.split(b" ")[0] for head, _ in seen] == [b"GET"]
+
+
+@pytest.mark.parametrize(
+    ("headers", "sent"),
+    [
+        pytest.param([("Content-Length", "5"), ("Content-Length", "5")], b"Content-Length: 5",
+                     id="length-twice"),
+        pytest.param([("Content-Length", "5, 5")], b"Content-Length: 5", id="length-list"),
+        pytest.param([("Transfer-Encoding", "Chunked")], b"Transfer-Encoding: chunked",
+                     id="te-case"),
+    ],
+)  # fmt: skip
+def test_request_framing_is_sent_normalized_as_h11_sends_it(
+    client: Client,
+    serve: Callable[[Handler], RawServer],
+    headers: list[tuple[str, str]],
+    sent: bytes,
+) -> None:
+    """One Content-Length line with one value, ``chunked`` in lower case: what h11 writes
+    for the same headers, so that no intermediary reads the framing another way."""
+    seen: list[tuple[bytes, bytes]] = []
+    server = serve(records_requests(seen))
+    assert client.request("POST", server.url, headers=headers, content=b"hello").content == (
+        b"hello"
+    )
+    ((head, body),) = seen
+    lines = head.split(b"\r\n")
+    name = sent.split(b":")[0].lower()
+    assert [line for line in lines if line.lower().startswith(name + b":")] == [sent]
+    assert body in (b"hello", b"5\r\nhello\r\n0\r\n\r\n")
+
+
+def test_a_method_that_is_not_ascii_is_an_httpx_error(
+    client: Client, serve: Callable[[Handler], RawServer]
+) -> None:
+    """Not a bare UnicodeEncodeError (httpx's own transport lets a TypeError out here)."""
+    seen: list[tuple[bytes, bytes]] = []
+    server = serve(records_requests(seen))
+    with pytest.raises(httpx.LocalProtocolError, match="method"):
+        client.request("G\u00c9T", server.url)
+    assert seen == []
+
+
+def test_host_goes_first_as_h11_writes_it(
+    client: Client, serve: Callable[[Handler], RawServer]
+) -> None:
+    """A Host the caller gives is written first (RFC 9112 section 3.2: HTTP/1.0 proxies
+    rebuild the URL from it), wherever it sat among the headers."""
+    seen: list[tuple[bytes, bytes]] = []
+    server = serve(records_requests(seen))
+    client.request("GET", server.url, headers=[("X-First", "1"), ("Host", "example.test:81")])
+    ((head, _),) = seen
+    assert head.split(b"\r\n")[1] == b"Host: example.test:81"
 
 
 # -- no pipelining --------------------------------------------------------------------------

@@ -195,37 +195,66 @@ def prepare_request_head(
 def _build_request_head(
     request: httpx.Request, has_body: bool
 ) -> tuple[bytes, Headers, bool, int | None]:
-    headers = list(request.headers.raw)
-    names = set()
-    chunked = False
-    lengths: set[bytes] = set()
-    for name, value in headers:  # one pass: per-request costs count for small GETs
-        lower = name.lower()
-        names.add(lower)
-        if lower == b"transfer-encoding" and b"chunked" in value.lower():
-            chunked = True
-        elif lower == b"content-length":
-            lengths.update(part.strip() for part in value.split(b","))
-    length: int | None = None
-    if lengths and not chunked:
-        # h11's rule for the Content-Length a client sends: one value, digits only
-        declared = lengths.pop()
-        if lengths or not declared.isdigit():
-            raise httpx.LocalProtocolError(
-                f"bad Content-Length in the request: {sorted(lengths | {declared})!r}",
-                request=request,
-            )
-        length = int(declared)
-    if has_body and not chunked and b"content-length" not in names:
+    """h11's rules for the head a client sends (its ``normalize_and_validate`` and writer):
+    one Host, written first (added when missing); Content-Length digits, repeats of one
+    value sent once; at most one Transfer-Encoding, exactly ``chunked``, sent in lower case.
+    A server and a proxy in front of it must read a request alike: an unknown coding beside
+    a Content-Length, or two Host lines, are how requests get smuggled."""
+    try:
+        host, headers, length_text, chunked = _framing_headers(request.headers.raw)
+    except ProtocolViolation as exc:
+        raise httpx.LocalProtocolError(str(exc), request=request) from exc
+    length = None if chunked or length_text is None else int(length_text)
+    if has_body and not chunked and length_text is None:
         headers.append((b"Transfer-Encoding", b"chunked"))
         chunked = True
-    if b"host" not in names:
-        headers.insert(0, (b"Host", request.url.netloc))
+    headers.insert(0, host or (b"Host", request.url.netloc))
     try:
-        head = request_head(request.method.encode("ascii"), request.url.raw_path, headers)
+        method = request.method.encode("ascii")
+    except UnicodeEncodeError as exc:
+        raise httpx.LocalProtocolError("Illegal method characters", request=request) from exc
+    try:
+        head = request_head(method, request.url.raw_path, headers)
     except ProtocolViolation as exc:
         raise httpx.LocalProtocolError(str(exc), request=request) from exc
     return head, headers, chunked, length
+
+
+def _framing_headers(
+    raw: list[tuple[bytes, bytes]],
+) -> tuple[tuple[bytes, bytes] | None, Headers, bytes | None, bool]:
+    """The Host line, the other lines (framing ones normalized), the Content-Length and
+    whether the body goes chunked; ProtocolViolation for what h11 refuses to send."""
+    host: tuple[bytes, bytes] | None = None
+    headers: Headers = []
+    length_text: bytes | None = None
+    chunked = False
+    for name, value in raw:  # one pass: per-request costs count for small GETs
+        lower = name.lower()
+        if lower == b"host":
+            if host is not None:
+                raise ProtocolViolation("Found multiple Host: headers")
+            host = (name, value)
+            continue
+        if lower == b"content-length":
+            parts = {part.strip() for part in value.split(b",")}
+            if len(parts) != 1 or (length_text is not None and parts != {length_text}):
+                raise ProtocolViolation("conflicting Content-Length headers")
+            (text,) = parts
+            if not text.isdigit() or len(text) > 20:
+                raise ProtocolViolation(f"bad Content-Length {text[:40]!r}")
+            if length_text is not None:
+                continue  # the same length again: sent once
+            length_text = value = text
+        elif lower == b"transfer-encoding":
+            if chunked:
+                raise ProtocolViolation("multiple Transfer-Encoding headers")
+            value = value.lower()
+            if value != b"chunked":
+                raise ProtocolViolation("Only Transfer-Encoding: chunked is supported")
+            chunked = True
+        headers.append((name, value))
+    return host, headers, length_text, chunked
 
 
 class BodyLength:
