@@ -84,7 +84,7 @@ from ._framing import (
     ProtocolViolation,
     ResponseHead,
     body_framing,
-    check_head_start,
+    check_partial_head,
     parse_response_head,
 )
 from ._mocking import async_mocked
@@ -1183,7 +1183,7 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
 
     async def _read_head(self, conn: _Connection, timeout: float | None) -> ResponseHead:
         scanned = conn.start
-        first_line_ok = False  # the status line, once whole, is checked once
+        first_line_ok = False  # see check_partial_head
         while True:
             found = HEAD_END.search(conn.buffer, scanned, conn.end)
             if found is not None:  # the earliest blank line, CRLF or bare LF, as h11 finds it
@@ -1205,10 +1205,7 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
                 if conn.error is not None:
                     raise conn.error
                 raise ProtocolViolation("peer closed connection in the middle of a response head")
-            if conn.end - conn.start >= MAX_HEAD:  # its blank line would take it past
-                raise ProtocolViolation("response head too large")
-            if not first_line_ok and conn.end > conn.start:
-                first_line_ok = check_head_start(conn.buffer, conn.start, conn.end)
+            first_line_ok = check_partial_head(conn.buffer, conn.start, conn.end, first_line_ok)
             scanned_from = max(0, conn.end - conn.start - 2)  # wait() may move the bytes
             await conn.wait(timeout)
             scanned = conn.start + scanned_from

@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from ._framing import LENGTH, ProtocolViolation, request_head
+from ._framing import LENGTH, ProtocolViolation, is_length, request_head
 from ._trace import NO_TRACE
 
 __all__ = [
@@ -76,9 +76,7 @@ def reset_before_answer(exc: _Disconnected, request: httpx.Request) -> httpx.Rea
     clean close is its RemoteProtocolError "Server disconnected..."); None if not a reset."""
     cause = exc.__cause__
     if isinstance(cause, (ConnectionResetError, ConnectionAbortedError)):
-        error = httpx.ReadError(str(cause) or repr(cause), request=request)
-        error.__cause__ = cause
-        return error
+        return httpx.ReadError(str(cause) or repr(cause), request=request)
     return None
 
 
@@ -241,7 +239,7 @@ def _framing_headers(
             if len(parts) != 1 or (length_text is not None and parts != {length_text}):
                 raise ProtocolViolation("conflicting Content-Length headers")
             (text,) = parts
-            if not text.isdigit() or len(text) > 20:
+            if not is_length(text):
                 raise ProtocolViolation(f"bad Content-Length {text[:40]!r}")
             if length_text is not None:
                 continue  # the same length again: sent once

@@ -32,7 +32,8 @@ __all__ = [
     "ProtocolViolation",
     "ResponseHead",
     "body_framing",
-    "check_head_start",
+    "is_length",
+    "check_partial_head",
     "check_request_headers",
     "parse_response_head",
     "request_head",
@@ -107,6 +108,8 @@ class ResponseHead:
     http_version: bytes  # b"HTTP/1.1", b"HTTP/1.0"
     reason: bytes
     headers: list[tuple[bytes, bytes]]
+    content_length: int | None = None  # checked by ``check_framing_fields``
+    chunked: bool = False  # Transfer-Encoding: chunked (the only coding allowed)
 
     def values(self, name: bytes) -> list[bytes]:
         """Every value of header ``name`` (lower case), comma-separated lists split."""
@@ -117,14 +120,19 @@ class ResponseHead:
         return [part for part in found if part]
 
 
-def check_head_start(buffer: bytearray, start: int, end: int) -> bool:
-    """Refuse, before the rest of a head arrives, bytes that cannot begin a response
-    (``buffer[start:end]``, no blank line yet): a start other than ``HTTP/`` (a TLS alert
-    from a TLS port spoken to in plain HTTP, say), or a first line that is no status line
-    (or longer than ``MAX_LINE``). Without this, junk on a connection the server keeps open
-    would wait out the read timeout (or, with none, hang); h11 fails as fast on a first
-    byte below ``!``. True once the first line was whole and valid: the caller stops
-    asking then (checking it again on every read of a dripped head would cost CPU)."""
+def check_partial_head(buffer: bytearray, start: int, end: int, first_line_ok: bool) -> bool:
+    """The checks on a head still arriving (``buffer[start:end]``, no blank line yet), made
+    before each wait for more bytes: its blank line would take it past ``MAX_HEAD``; a
+    start other than ``HTTP/`` (a TLS alert from a TLS port spoken to in plain HTTP, say);
+    a first line that is no status line (or longer than ``MAX_LINE``). Without these, junk
+    on a connection the server keeps open would wait out the read timeout (or, with none,
+    hang); h11 fails as fast on a first byte below ``!``. Returns ``first_line_ok``: True
+    once the first line was whole and valid, after which it is not looked at again (on
+    every read of a dripped head that would cost CPU)."""
+    if end - start >= MAX_HEAD:
+        raise ProtocolViolation("response head too large")
+    if first_line_ok or end == start:
+        return first_line_ok
     prefix = bytes(buffer[start : min(end, start + len(_STATUS_PREFIX))])
     if not _STATUS_PREFIX.startswith(prefix):
         raise ProtocolViolation(f"illegal status line {prefix!r}...")
@@ -159,12 +167,14 @@ def parse_response_head(data: bytes) -> ResponseHead:
     if code[:1] == b"0":  # 000-099 is no status class at all (and would be read as bodiless)
         raise ProtocolViolation(f"illegal status code {code.decode()}")
     headers = parse_field_lines(lines[1:])
-    check_framing_fields(headers)
+    content_length, chunked = check_framing_fields(headers)
     return ResponseHead(
         status=int(code),
         http_version=b"HTTP/" + major + b"." + minor,
         reason=reason or b"",
         headers=headers,
+        content_length=content_length,
+        chunked=chunked,
     )
 
 
@@ -191,24 +201,33 @@ def parse_field_lines(lines: list[bytes]) -> list[tuple[bytes, bytes]]:
     return fields
 
 
-def check_framing_fields(fields: list[tuple[bytes, bytes]]) -> None:
+def check_framing_fields(fields: list[tuple[bytes, bytes]]) -> tuple[int | None, bool]:
     """h11's checks of the framing headers, made wherever they appear (even where no body
     follows, and in trailers): every Content-Length element the same run of at most 20
     digits, and a Transfer-Encoding only as one ``chunked``. RFC 9112 would let a 204 or
     a HEAD answer carry anything here; a peer that sends these is broken, and both
-    transports say so alike."""
+    transports say so alike. Returns the Content-Length (None if absent) and whether the
+    body is chunked."""
     lengths = content_lengths(fields)
     if len(lengths) > 1:
         raise ProtocolViolation("conflicting Content-Length values")
+    length = None
     for text in lengths:
-        if not text.isdigit() or len(text) > 20:
+        if not is_length(text):
             raise ProtocolViolation(f"illegal Content-Length {text[:40]!r}")
+        length = int(text)
     codings = transfer_codings(fields)
     # h11's rule: one Transfer-Encoding header, and it says "chunked". RFC 9112 would read
     # other codings until the close, but a body still in a coding we do not undo (gzip,
     # say) must not pass for its content; httpx's transport refuses these too.
     if codings and codings != [b"chunked"]:
         raise ProtocolViolation(f"unsupported Transfer-Encoding {b', '.join(codings)!r}")
+    return length, bool(codings)
+
+
+def is_length(text: bytes) -> bool:
+    """A Content-Length value as h11 reads it and writes it: 1 to 20 ASCII digits."""
+    return text.isdigit() and len(text) <= 20
 
 
 def content_lengths(fields: list[tuple[bytes, bytes]]) -> set[bytes]:
@@ -244,14 +263,12 @@ def body_framing(method: bytes, head: ResponseHead, request_close: bool = False)
     )
     if method == b"HEAD" or head.status < 200 or head.status in (204, 304):
         return BodyFraming(NO_BODY, 0, keep_alive)
-    if transfer_codings(head.headers):  # "chunked", as parse_response_head checked
+    length = head.content_length  # both checked by parse_response_head
+    if head.chunked:
         # with a Content-Length too, the message may be a smuggling attempt: read it
         # chunked, as RFC 9112 says, but never reuse the connection
-        has_length = bool(head.values(b"content-length"))
-        return BodyFraming(CHUNKED, 0, keep_alive and not has_length)
-    lengths = content_lengths(head.headers)  # one value at most, digits: checked already
-    if lengths:
-        length = int(lengths.pop())
+        return BodyFraming(CHUNKED, 0, keep_alive and length is None)
+    if length is not None:
         return BodyFraming(LENGTH if length else NO_BODY, length, keep_alive)
     return BodyFraming(CLOSE, 0, False)
 

@@ -84,7 +84,7 @@ from ._framing import (
     ProtocolViolation,
     ResponseHead,
     body_framing,
-    check_head_start,
+    check_partial_head,
     parse_response_head,
 )
 from ._mocking import sync_mocked
@@ -832,7 +832,7 @@ class HTTPTransport(httpx.BaseTransport):
     def _read_head(self, conn: _Connection) -> ResponseHead:
         buffer, view = conn.buffer, conn.view
         scanned = conn.start
-        first_line_ok = False  # the status line, once whole, is checked once
+        first_line_ok = False  # see check_partial_head
         while True:
             found = HEAD_END.search(buffer, scanned, conn.end)
             if found is not None:  # the earliest blank line, CRLF or bare LF, as h11 finds it
@@ -841,10 +841,7 @@ class HTTPTransport(httpx.BaseTransport):
                 head = bytes(view[conn.start : found.start()])
                 conn.start = found.end()
                 break
-            if conn.end - conn.start >= MAX_HEAD:  # its blank line would take it past
-                raise ProtocolViolation("response head too large")
-            if not first_line_ok and conn.end > conn.start:
-                first_line_ok = check_head_start(buffer, conn.start, conn.end)
+            first_line_ok = check_partial_head(buffer, conn.start, conn.end, first_line_ok)
             scanned = max(conn.start, conn.end - 2)
             if conn.end == len(buffer):
                 if conn.start == 0:
