@@ -43,7 +43,7 @@ from rawserver import (
 
 import axios_python
 from axios_python.transports import AsyncHTTPTransport
-from axios_python.transports._async import _Connection
+from axios_python.transports._async import _Connection, _on_asyncio
 from axios_python.transports._pool import ConnectionPool, Key
 
 pytestmark = pytest.mark.one_transport
@@ -734,6 +734,52 @@ async def test_stall_is_a_read_timeout(serve: Callable[[Handler], RawServer]) ->
     with pytest.raises(axios_python.ReadTimeout):
         async with AsyncHTTPTransport() as transport:
             await axios_python.async_get(server.url, transport=transport, timeout=0.3)
+
+
+async def test_the_async_library_is_told_as_sniffio_tells_it() -> None:
+    """Our core serves asyncio only; trio (trio-asyncio's trio mode too) announces itself in
+    sniffio's context variable or thread local, and then httpx's transport takes over."""
+    assert _on_asyncio() and sniffio.current_async_library() == "asyncio"
+    token = sniffio.current_async_library_cvar.set("trio")
+    try:
+        assert not _on_asyncio()
+    finally:
+        sniffio.current_async_library_cvar.reset(token)
+    sniffio.thread_local.name = "curio"
+    try:
+        assert not _on_asyncio()
+    finally:
+        sniffio.thread_local.name = None
+    assert _on_asyncio()
+    assert not await asyncio.to_thread(_on_asyncio)  # no loop runs in that thread
+
+
+async def test_read_timeouts_of_one_connection_are_each_request_s_own(
+    serve: Callable[[Handler], RawServer],
+) -> None:
+    # One timer per connection serves its waits (_Connection._arm): a shorter timeout after
+    # a longer one must still fire on time, and a timer armed by an earlier, shorter wait
+    # must not cut a later, longer one short.
+    def handler(conn: Connection) -> None:
+        conn.read_head()
+        conn.send(ok(b"first"))
+        conn.read_head()
+        conn.sleep(0.7)  # past the first request's timer, within the second one's timeout
+        conn.send(ok(b"second"))
+        conn.read_head()
+        conn.stall()
+
+    server = serve(handler)
+    async with httpx.AsyncClient(transport=AsyncHTTPTransport()) as c:
+        assert (await c.get(server.url, timeout=1.0)).content == b"first"
+        await asyncio.sleep(0.6)
+        assert (await c.get(server.url, timeout=3.0)).content == b"second"
+        assert pool_of(c) == (1, 1)
+        started = time.monotonic()
+        with pytest.raises(httpx.ReadTimeout):
+            await c.get(server.url, timeout=httpx.Timeout(5, read=0.2))
+        assert time.monotonic() - started < 1.5  # the 0.2 s timeout, not the 3 s one before
+        assert pool_of(c) == (0, 0)
 
 
 async def test_no_head_is_a_read_timeout(serve: Callable[[Handler], RawServer]) -> None:

@@ -36,6 +36,7 @@ from rawserver import (
 
 import axios_python
 from axios_python.transports import HTTPTransport
+from axios_python.transports._common import ReadableProbe
 from axios_python.transports._framing import (
     CHUNKED,
     CLOSE,
@@ -617,6 +618,45 @@ def test_parse_response_head() -> None:
     ):
         with pytest.raises(ProtocolViolation):
             parse_response_head(bad)
+
+
+def test_heads_parse_alike_from_the_line_caches() -> None:
+    """Status and header lines are validated once and then reused (_framing's caches): a
+    head met again parses to the same result, a refused line stays refused, and a cached
+    line still folds with a continuation or takes part in framing as before."""
+    head = b"HTTP/1.1 200 OK\r\nServer: t\r\nConnection: keep-alive, Close\r\nContent-Length: 7"
+    first, again = parse_response_head(head), parse_response_head(head)
+    assert first == again
+    assert (again.content_length, again.connection_close) == (7, True)
+    assert not body_framing(b"GET", again).keep_alive
+    folded = parse_response_head(b"HTTP/1.1 200 OK\r\nServer: t\r\n  u\r\nContent-Length: 7")
+    assert folded.headers == [(b"Server", b"t u"), (b"Content-Length", b"7")]
+    bare_lf = parse_response_head(b"HTTP/1.1 200 OK\nServer: t\r\nContent-Length: 7\r")
+    assert bare_lf.headers == [(b"Server", b"t"), (b"Content-Length", b"7")]
+    for _ in range(2):
+        with pytest.raises(ProtocolViolation):
+            parse_response_head(b"HTTP/1.1 200 OK\r\nServer: t\r\nContent-Length: 7, 8")
+        with pytest.raises(ProtocolViolation):
+            parse_response_head(b"HTTP/1.1 200 OK\r\nServer : t")
+    long_value = b"x" * 1000  # parsed every time, never kept
+    assert parse_response_head(b"HTTP/1.1 200 OK\r\nX: " + long_value).headers == [
+        (b"X", long_value)
+    ]
+
+
+def test_readable_probe() -> None:
+    """The liveness check before reuse: quiet, then readable once the peer writes or closes
+    (with ``select.poll`` and with the ``select.select`` fallback)."""
+    for use_poll in (True, False):
+        ours, theirs = socket.socketpair()
+        probe = ReadableProbe(ours)
+        if not use_poll:
+            probe._poll = None
+        assert not probe()
+        theirs.close()
+        assert probe()
+        ours.close()
+        assert probe()  # a closed socket is never taken for a live one
 
 
 @pytest.mark.parametrize(

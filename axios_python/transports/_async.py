@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import select
 import socket
 import ssl
 from collections import deque
@@ -58,6 +57,7 @@ from ._common import (
     INCOMPLETE_CHUNKED,
     UNASKED_UPGRADE,
     BodyLength,
+    ReadableProbe,
     SocketOption,
     WholeBodyTaker,
     _Disconnected,
@@ -155,6 +155,15 @@ async def _within(awaitable: Awaitable[_T], timeout: float | None) -> _T:
 # -- connections ----------------------------------------------------------------------------
 
 
+def _on_asyncio() -> bool:
+    """``sniffio.current_async_library() == "asyncio"`` at half its cost on the path every
+    request takes: trio (trio-asyncio's trio mode too) announces itself in sniffio's thread
+    local or context variable; without either, a running asyncio loop means asyncio."""
+    if sniffio.thread_local.name is not None or sniffio.current_async_library_cvar.get():
+        return sniffio.current_async_library() == "asyncio"
+    return asyncio._get_running_loop() is not None
+
+
 class _Connection(asyncio.BufferedProtocol):
     """One TCP or TLS connection: the protocol, its receive buffer and the unconsumed range
     ``buffer[start:end]`` in it.
@@ -168,6 +177,7 @@ class _Connection(asyncio.BufferedProtocol):
         "answered",
         "buffer",
         "checkpoint",
+        "deadline",
         "direct",
         "drain_waiter",
         "end",
@@ -178,9 +188,12 @@ class _Connection(asyncio.BufferedProtocol):
         "limit",
         "loop",
         "paused",
+        "readable",
         "received",
         "sock",
         "start",
+        "timer",
+        "timer_at",
         "transport",
         "view",
         "waiter",
@@ -196,6 +209,7 @@ class _Connection(asyncio.BufferedProtocol):
     ) -> None:
         self.key = key
         self.sock = sock
+        self.readable = ReadableProbe(sock)
         self.loop = loop
         self.limit = buffer_size  # reading pauses once this much is buffered
         self.buffer = bytearray(buffer_size + min(RESERVE, buffer_size // 4))
@@ -208,6 +222,9 @@ class _Connection(asyncio.BufferedProtocol):
         self.paused = False  # reading paused by us: the buffer was full
         self.write_paused = False
         self.waiter: asyncio.Future[None] | None = None
+        self.timer: asyncio.TimerHandle | None = None  # see _arm
+        self.timer_at = 0.0  # when it fires
+        self.deadline = 0.0  # when the current wait times out
         self.drain_waiter: asyncio.Future[None] | None = None
         self.idle_since = 0.0
         self.answered = False  # a response head (even a 1xx) came for the current request
@@ -271,6 +288,7 @@ class _Connection(asyncio.BufferedProtocol):
         return False  # the transport closes itself
 
     def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
         transport, self.transport = self.transport, None  # asyncio is done with it
         self.direct = False  # and closes the socket
         if (
@@ -425,12 +443,42 @@ class _Connection(asyncio.BufferedProtocol):
         if timeout is None:
             await waiter
             return
-        handle = self.loop.call_later(timeout, _expire, waiter)
+        self._arm(self.loop.time() + timeout)
         try:
             await waiter
         finally:
             self.waiter = None
-            handle.cancel()
+
+    # The read timeout: one timer per connection, re-armed only when it fires early. A
+    # response's waits (two or more per request) would otherwise each schedule and cancel
+    # a timer, the largest single cost of a small request after the system calls.
+
+    def _arm(self, deadline: float) -> None:
+        """Time out the current waiter at ``deadline`` (loop time)."""
+        self.deadline = deadline
+        timer = self.timer
+        if timer is not None:
+            if self.timer_at <= deadline:
+                return  # it fires first and re-arms itself for the rest
+            timer.cancel()
+        self.timer = self.loop.call_at(deadline, self._on_timer)
+        self.timer_at = deadline
+
+    def _on_timer(self) -> None:
+        self.timer = None
+        waiter = self.waiter
+        if waiter is None or waiter.done():
+            return  # nobody waits now: the next wait arms it again
+        if self.loop.time() < self.deadline:  # a later wait moved the deadline on
+            self._arm(self.deadline)
+        else:
+            waiter.set_exception(TimeoutError())
+
+    def _disarm(self) -> None:
+        """Closed: the timer must not keep this connection (and its buffer) alive."""
+        timer, self.timer = self.timer, None
+        if timer is not None:
+            timer.cancel()
 
     async def drain(self, timeout: float | None) -> None:
         """Wait until the transport's write buffer is below its low-water mark."""
@@ -461,10 +509,9 @@ class _Connection(asyncio.BufferedProtocol):
         try:
             if self.loop is not asyncio.get_running_loop():
                 return False
-            readable, _, _ = select.select([self.sock], [], [], 0)
-        except (OSError, ValueError, RuntimeError):
+        except RuntimeError:
             return False
-        return not readable
+        return not self.readable()
 
     def idle(self) -> None:
         """Ready to wait in the pool: an empty buffer and reading on (to notice EOF)."""
@@ -485,6 +532,7 @@ class _Connection(asyncio.BufferedProtocol):
         """
         self.eof = True
         self.direct = False
+        self._disarm()
         transport, self.transport = self.transport, None
         if transport is not None:
             try:
@@ -962,7 +1010,7 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
         if (
             self._settings.delegates_all
             or async_mocked()  # respx or pytest-httpx is listening
-            or sniffio.current_async_library() != "asyncio"  # trio & co: httpcore speaks them
+            or not _on_asyncio()  # trio & co: httpcore speaks them
         ):
             return await self._httpx_transport().handle_async_request(request)
         key: Key = connection_key(request)
@@ -1282,6 +1330,20 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
 
         expect = bool(first) and expects_continue(headers)
         traced = trace.sent(request, headers) if trace.enabled else None
+        if parts is _NO_PARTS and not (chunked or expect or traced is not None):
+            # the whole body in hand (bytes, or none: every GET), nobody tracing: at most
+            # two writes and no per-part machinery
+            if declared is not None:
+                declared.add(len(first))
+                declared.finish()
+            if len(first) <= COALESCE:
+                await sendall(head + first)
+            else:
+                await sendall(head)
+                await sendall(first)
+            if not conn.eof and conn.write_failed():
+                raise _Disconnected(writing=True) from (conn.error or BrokenPipeError())
+            return None
         if expect or traced is not None:
             async with trace.phase("http11.send_request_headers", request=traced):
                 await sendall(head)

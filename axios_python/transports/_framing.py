@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TypeVar
 
 __all__ = [
     "CHUNKED",
@@ -66,6 +67,7 @@ _STATUS_LINE = re.compile(rb"HTTP/([0-9])\.([0-9]) ([0-9]{3})(?: ([^\x00\n\r\x0b
 # reads), then optional whitespace and extensions (BWS before ";" is allowed: h11 refuses it)
 _CHUNK_SIZE = re.compile(rb"([0-9A-Fa-f]{1,20})[ \t]*(?:;[^\r\n]*)?")
 _STATUS_PREFIX = b"HTTP/"
+_T = TypeVar("_T")
 
 
 class ProtocolViolation(Exception):
@@ -110,14 +112,7 @@ class ResponseHead:
     headers: list[tuple[bytes, bytes]]
     content_length: int | None = None  # checked by ``check_framing_fields``
     chunked: bool = False  # Transfer-Encoding: chunked (the only coding allowed)
-
-    def values(self, name: bytes) -> list[bytes]:
-        """Every value of header ``name`` (lower case), comma-separated lists split."""
-        found: list[bytes] = []
-        for key, value in self.headers:
-            if key.lower() == name:
-                found.extend(part.strip() for part in value.split(b","))
-        return [part for part in found if part]
+    connection_close: bool = False  # a ``Connection`` header lists ``close``
 
 
 def check_partial_head(buffer: bytearray, start: int, end: int, first_line_ok: bool) -> bool:
@@ -147,34 +142,101 @@ def check_partial_head(buffer: bytearray, start: int, end: int, first_line_ok: b
     return True
 
 
+# Servers repeat themselves: the same status lines and mostly the same header lines (Server,
+# Content-Type, Connection, a Date that changes once a second) in response after response.
+# Each line is validated once and its parsed form reused: a small response's head is then a
+# few dict lookups instead of two regex matches per line. Bounded like the request-head cache
+# (cleared when full, which unique lines such as Set-Cookie make happen now and then).
+LINES_KEPT = 512
+CACHED_LINE = 256  # longer lines (cookies, long URLs) are parsed every time, never kept
+_STATUS_LINES: dict[bytes, tuple[int, bytes, bytes]] = {}
+# a header line -> ((name, value), what it means for framing: one of the kinds below)
+_FIELD_LINES: dict[bytes, tuple[tuple[bytes, bytes], int]] = {}
+_OTHER, _CONTENT_LENGTH, _TRANSFER_ENCODING, _CONNECTION = range(4)
+_FRAMING_KINDS = {
+    b"content-length": _CONTENT_LENGTH,
+    b"transfer-encoding": _TRANSFER_ENCODING,
+    b"connection": _CONNECTION,
+}
+
+
 def parse_response_head(data: bytes) -> ResponseHead:
     """Parse a response head: ``data`` runs from the status line up to (not including) the
     blank line that ends it. Lines end with CRLF (a bare LF is accepted, as h11 does).
     The framing headers are checked here, in every head (1xx, 204, 304 and answers to HEAD
     too), as h11 checks them: see ``check_framing_fields``."""
-    lines = data.split(b"\n")
-    if lines and lines[-1] == b"":
-        lines.pop()
-    lines = [line[:-1] if line.endswith(b"\r") else line for line in lines]
-    if not lines:
+    if not data:
         raise ProtocolViolation("empty response head")
-    status = _STATUS_LINE.fullmatch(lines[0])
+    if data[-1:] == b"\r":  # the CR of the last line's CRLF (the search stops at its LF)
+        data = data[:-1]
+    lines = data.split(b"\r\n")
+    if data.count(b"\n") != len(lines) - 1:  # bare LF line ends too
+        lines = [line.removesuffix(b"\r") for line in data.split(b"\n")]
+    status, http_version, reason = _status_line(lines[0])
+    if any(line[:1] in (b" ", b"\t") for line in lines):  # obsolete line folding
+        headers = parse_field_lines(lines[1:])
+        content_length, chunked = check_framing_fields(headers)
+        connection = [value for key, value in headers if key.lower() == b"connection"]
+        return ResponseHead(
+            status, http_version, reason, headers, content_length, chunked, _closes(connection)
+        )
+    headers = []
+    framing: list[tuple[bytes, bytes]] = []
+    connection = []
+    fields = _FIELD_LINES
+    for line in lines[1:]:
+        known = fields.get(line)
+        if known is None:
+            known = _field_line(line)
+        field, kind = known
+        headers.append(field)
+        if kind:
+            if kind == _CONNECTION:
+                connection.append(field[1])
+            else:
+                framing.append(field)
+    content_length, chunked = check_framing_fields(framing) if framing else (None, False)
+    close = _closes(connection) if connection else False
+    return ResponseHead(status, http_version, reason, headers, content_length, chunked, close)
+
+
+def _status_line(line: bytes) -> tuple[int, bytes, bytes]:
+    """(status, HTTP version, reason) of a status line, validated once per distinct line."""
+    known = _STATUS_LINES.get(line)
+    if known is not None:
+        return known
+    status = _STATUS_LINE.fullmatch(line)
     if status is None:
-        raise ProtocolViolation(f"illegal status line {lines[0][:100]!r}")
+        raise ProtocolViolation(f"illegal status line {line[:100]!r}")
     major, minor, code, reason = status.groups()
     if major != b"1":
         raise ProtocolViolation(f"unsupported HTTP version {major.decode()}.{minor.decode()}")
     if code[:1] == b"0":  # 000-099 is no status class at all (and would be read as bodiless)
         raise ProtocolViolation(f"illegal status code {code.decode()}")
-    headers = parse_field_lines(lines[1:])
-    content_length, chunked = check_framing_fields(headers)
-    return ResponseHead(
-        status=int(code),
-        http_version=b"HTTP/" + major + b"." + minor,
-        reason=reason or b"",
-        headers=headers,
-        content_length=content_length,
-        chunked=chunked,
+    known = (int(code), b"HTTP/" + major + b"." + minor, reason or b"")
+    _remember(_STATUS_LINES, line, known)
+    return known
+
+
+def _field_line(line: bytes) -> tuple[tuple[bytes, bytes], int]:
+    """A header line not seen before (no folding): validated, parsed, and kept if short."""
+    (field,) = parse_field_lines([line])
+    known = (field, _FRAMING_KINDS.get(field[0].lower(), _OTHER))
+    if len(line) <= CACHED_LINE:
+        _remember(_FIELD_LINES, line, known)
+    return known
+
+
+def _remember(cache: dict[bytes, _T], line: bytes, value: _T) -> None:
+    if len(cache) >= LINES_KEPT:
+        cache.clear()  # many distinct lines: start over rather than track age
+    cache[line] = value
+
+
+def _closes(connection: list[bytes]) -> bool:
+    """Does one of these ``Connection`` values list ``close``?"""
+    return any(
+        part.strip().lower() == b"close" for value in connection for part in value.split(b",")
     )
 
 
@@ -254,10 +316,9 @@ class BodyFraming:
 
 def body_framing(method: bytes, head: ResponseHead, request_close: bool = False) -> BodyFraming:
     """How the body of ``head`` (answering ``method``) is delimited (RFC 9112 section 6.3)."""
-    connection = {value.lower() for value in head.values(b"connection")}
     keep_alive = (
         head.http_version == b"HTTP/1.1"
-        and b"close" not in connection
+        and not head.connection_close
         and not request_close
         and head.status != 101
     )

@@ -58,6 +58,7 @@ from ._common import (
     INCOMPLETE_CHUNKED,
     UNASKED_UPGRADE,
     BodyLength,
+    ReadableProbe,
     SocketOption,
     WholeBodyTaker,
     _Disconnected,
@@ -165,6 +166,7 @@ class _Connection:
         "end",
         "idle_since",
         "key",
+        "readable",
         "sock",
         "start",
         "timeout",
@@ -173,6 +175,7 @@ class _Connection:
 
     def __init__(self, sock: socket.socket, key: Key) -> None:
         self.sock = sock
+        self.readable = ReadableProbe(sock)
         self.key = key
         self.buffer = bytearray(BUFFER_SIZE)
         self.view = memoryview(self.buffer)
@@ -201,10 +204,9 @@ class _Connection:
         try:
             if isinstance(self.sock, ssl.SSLSocket) and self.sock.pending():
                 return False
-            readable, _, _ = select.select([self.sock], [], [], 0)
         except (OSError, ValueError):
             return False
-        return not readable
+        return not self.readable()
 
     def close(self) -> None:
         logged_close(self._close_socket)
