@@ -411,13 +411,20 @@ def merge_config(*levels: Mapping[str, Any] | None) -> dict[str, Any]:
 
 
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+# The usual methods, in either case: tokens all, so they skip the regex.
+_KNOWN_METHODS: Final = frozenset(
+    spelling
+    for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+    for spelling in (method, method.lower())
+)
+_ABSOLUTE_URL: Final = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
 _BAD_HEADER_VALUE = re.compile(r"[\r\n\x00\x0b\x0c]")
 
 
 def join_url(base_url: str | None, url: str | httpx.URL | None) -> str:
     """axios's combineURLs: absolute URLs win; joining never doubles or drops a slash."""
     text = "" if url is None else str(url)
-    if not base_url or re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*://", text) or text.startswith("//"):
+    if not base_url or _ABSOLUTE_URL.match(text) or text.startswith("//"):
         if not text:
             raise InvalidURL("no URL given: pass url= (or base_url= on the instance)")
         return text
@@ -609,7 +616,7 @@ def select_proxy(url: str | httpx.URL, proxies: Mapping[str, Any] | None) -> Any
 def prepare(config: dict[str, Any]) -> Prepared:
     """Validate a merged config; every bad value is refused here, before any I/O."""
     method = config.get("method") or "GET"
-    if not isinstance(method, str) or not _TOKEN.match(method):
+    if type(method) is not str or (method not in _KNOWN_METHODS and not _TOKEN.match(method)):
         raise InvalidOptionError(f"invalid HTTP method {method!r}: it must be a single token")
     transport = config.get("transport")
     if isinstance(transport, str):
@@ -646,7 +653,8 @@ def prepare(config: dict[str, Any]) -> Prepared:
         raise InvalidOptionError(f"pass only one of data=, json=, content= (got {bodies})")
     if config.get("files") is not None and config.get("json") is not None:
         raise InvalidOptionError("files= cannot be combined with json= (use data= for fields)")
-    params = merge_params(config.get("params"))
+    params = config.get("params")
+    params = [] if params is None else merge_params(params)
     response_hooks(config.get("hooks"))  # refuse a bad one before any I/O
     proxies = config.get("proxies")
     if proxies is not None and not isinstance(proxies, Mapping):
@@ -654,7 +662,7 @@ def prepare(config: dict[str, Any]) -> Prepared:
     if proxies and config.get("proxy") is None:  # requests' name; an explicit proxy= wins
         config = {**config, "proxy": select_proxy(url, proxies)}
     client_options = tuple(
-        (name, config.get(name, LIBRARY_DEFAULTS[name])) for name in CLIENT_OPTION_NAMES
+        [(name, config.get(name, LIBRARY_DEFAULTS[name])) for name in CLIENT_OPTION_NAMES]
     )
     return Prepared(
         cancel_token=as_token(config.get("cancel_token"), config.get("signal")),

@@ -15,6 +15,7 @@ request takes ``client.send``.
 
 from __future__ import annotations
 
+import datetime
 import logging
 import time
 from typing import Any
@@ -155,3 +156,25 @@ async def send_async(
     return await client._send_handling_redirects(
         next_request, follow_redirects=True, history=[response]
     )
+
+
+_BOUND_ASYNC = BOUND_STREAMS[1] if BOUND_STREAMS else None
+
+
+def close_at_once(raw: httpx.Response, wire: Any) -> bool:
+    """``await raw.aclose()`` done in place, when ``wire`` (the transport's body stream, see
+    ``Response._wire``) closes without waiting: mark the response closed, time it as httpx's
+    bound stream does, close the stream. It spares every response three coroutine frames
+    and httpx's error-mapping context manager, which has nothing to map here. False when
+    ``raw`` is bound in a way this does not know (the caller then awaits ``aclose``)."""
+    if raw.is_closed:
+        return True
+    stream = raw.stream
+    if stream is not wire:
+        started = getattr(stream, "_start", None)
+        if type(stream) is not _BOUND_ASYNC or not isinstance(started, float):
+            return False
+        raw.elapsed = datetime.timedelta(seconds=time.perf_counter() - started)
+    raw.is_closed = True
+    wire.close_now()
+    return True

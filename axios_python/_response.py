@@ -39,7 +39,7 @@ from ._decoders import (
     check_chunk_size,
     decoder_for,
 )
-from ._direct import BOUND_STREAMS
+from ._direct import BOUND_STREAMS, close_at_once
 from ._events import JSONLinesDecoder, ServerSentEvent, SSEDecoder
 from ._exceptions import (
     AxiosError,
@@ -545,8 +545,11 @@ class Response:
         body: bytes | None = None if take is None else take()
         if body is None:
             return None
-        pipeline = self._start_stream(api)
         self._raw.is_stream_consumed = True
+        if self._size_limit.limit is None and "content-encoding" not in self._raw.headers:
+            self._consumed = True  # as _start_stream, whose checks passed above: as it is
+            return body
+        pipeline = self._start_stream(api)
         if pipeline.is_unchanged:
             return body
         return b"".join([*pipeline.feed(body), *pipeline.flush()])
@@ -899,8 +902,10 @@ class Response:
         # whose client hung up) must still finish it, or the connection stays checked out of
         # the pool for good and its socket open. Our own transport's close never waits, so
         # no cancellation can land in it: awaited in place, without the task a shield needs.
-        if getattr(self._wire(), "closes_without_waiting", False):
-            await self._raw.aclose()
+        wire = self._wire()
+        if getattr(wire, "closes_without_waiting", False):
+            if not close_at_once(self._raw, wire):
+                await self._raw.aclose()
         else:
             await run_to_completion(self._raw.aclose())
 

@@ -61,7 +61,6 @@ from ._common import (
     SocketOption,
     WholeBodyTaker,
     _Disconnected,
-    asks_to_close,
     asks_to_upgrade,
     connect_failure,
     connection_key,
@@ -882,6 +881,12 @@ class _ResponseStream(WholeBodyTaker, httpx.AsyncByteStream):
         async with self._trace.phase("http11.response_closed"):
             self._abort()  # read to the end, the connection was released already
 
+    def close_now(self) -> None:
+        """``aclose`` without a suspension point, for a stream nobody traces
+        (``closes_without_waiting``): what the caller's close runs in place."""
+        self._closed = True
+        self._abort()
+
 
 class _NoParts:
     """An exhausted async iterator: the rest of a request body sent whole with its head."""
@@ -1191,9 +1196,11 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
             # 100-continue``, or by closing its end mid-upload (a 413, say). Then the rest of
             # the body is never sent, and the connection is not reused.
             try:
-                early = await self._send(conn, request, timeouts.get("write"), read_timeout, trace)
+                early, close = await self._send(
+                    conn, request, timeouts.get("write"), read_timeout, trace
+                )
             except _Disconnected as exc:
-                early = await self._answer_to_broken_upload(conn, read_timeout, exc)
+                early, close = await self._answer_to_broken_upload(conn, read_timeout, exc), True
             async with trace.phase(
                 "http11.receive_response_headers", request=trace.shown(request)
             ) as phase:
@@ -1201,7 +1208,7 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
                 while head is None or is_interim(head.status):
                     head = await self._read_head(conn, read_timeout)  # 100, 103: skipped
                 phase.value = (head.http_version, head.status, head.reason, head.headers)
-            close = early is not None or asks_to_close(request.headers.raw)
+            close = close or early is not None
             return head, body_framing(request.method.encode("ascii"), head, close)
         except TimeoutError as exc:
             raise httpx.ReadTimeout(str(exc) or "timed out", request=request) from exc
@@ -1293,9 +1300,10 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
         timeout: float | None,
         read_timeout: float | None,
         trace: Any,
-    ) -> ResponseHead | None:
+    ) -> tuple[ResponseHead | None, bool]:
         """Write the request; returns the final response head if the server answered an
-        ``Expect: 100-continue`` before the body was sent (the body then stays unsent)."""
+        ``Expect: 100-continue`` before the body was sent (the body then stays unsent), and
+        whether the request said ``Connection: close``."""
         stream = request.stream
         if not isinstance(stream, httpx.AsyncByteStream):
             raise RuntimeError("Attempted to send a sync request with an async transport.")
@@ -1310,7 +1318,7 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
                 if part:
                     first = part
                     break
-        head, headers, chunked, length = prepare_request_head(request, bool(first))
+        head, headers, chunked, length, close = prepare_request_head(request, bool(first))
         declared = None if length is None else BodyLength(length, request)
         transport = conn.transport
         if transport is None or conn.write_failed():
@@ -1343,7 +1351,7 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
                 await sendall(first)
             if not conn.eof and conn.write_failed():
                 raise _Disconnected(writing=True) from (conn.error or BrokenPipeError())
-            return None
+            return None, close
         if expect or traced is not None:
             async with trace.phase("http11.send_request_headers", request=traced):
                 await sendall(head)
@@ -1351,12 +1359,12 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
             if expect:
                 answer = await self._await_continue(conn, read_timeout)
                 if answer is not None:
-                    return answer
+                    return answer, close
         async with trace.phase("http11.send_request_body", request=traced):
             await self._send_body(sendall, head, first, parts, chunked, declared)
             if not conn.eof and conn.write_failed():  # a write broke the connection
                 raise _Disconnected(writing=True) from (conn.error or BrokenPipeError())
-        return None
+        return None, close
 
     @staticmethod
     async def _send_body(

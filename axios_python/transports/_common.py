@@ -164,17 +164,19 @@ def may_resend(request: httpx.Request) -> bool:
 
 
 HEADS_KEPT = 256
-_HEADS: dict[tuple[Any, ...], tuple[bytes, tuple[tuple[bytes, bytes], ...], bool, int | None]] = {}
+_HEADS: dict[
+    tuple[Any, ...], tuple[bytes, tuple[tuple[bytes, bytes], ...], bool, int | None, bool]
+] = {}
 
 
 def prepare_request_head(
     request: httpx.Request, has_body: bool
-) -> tuple[bytes, Headers, bool, int | None]:
+) -> tuple[bytes, Headers, bool, int | None, bool]:
     """The request head as sent, its header lines (for the trace), whether the body goes
-    chunked, and the Content-Length it declares (None for a chunked body; the body is held
-    to it: ``BodyLength``): a
-    body of unknown length without Content-Length gets ``Transfer-Encoding: chunked``, a
-    missing Host is added first. Bad header bytes raise LocalProtocolError.
+    chunked, the Content-Length it declares (None for a chunked body; the body is held to
+    it: ``BodyLength``), and whether it says ``Connection: close``. A body of unknown length
+    without Content-Length gets ``Transfer-Encoding: chunked``, a missing Host is added
+    first. Bad header bytes raise LocalProtocolError.
 
     A client repeats the same heads (same method, path and headers): each one is checked and
     joined once and then reused (``HEADS_KEPT`` at most), which spares a small GET the
@@ -186,8 +188,8 @@ def prepare_request_head(
         head, headers, chunked, length = _build_request_head(request, has_body)
         if len(_HEADS) >= HEADS_KEPT:
             _HEADS.clear()  # many distinct heads: start over rather than track age
-        _HEADS[key] = known = (head, tuple(headers), chunked, length)
-    return known[0], list(known[1]), known[2], known[3]
+        _HEADS[key] = known = (head, tuple(headers), chunked, length, asks_to_close(headers))
+    return known[0], list(known[1]), known[2], known[3], known[4]
 
 
 def _build_request_head(

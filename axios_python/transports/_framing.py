@@ -18,9 +18,10 @@ transports (sync now, async later) share it and the tests can feed it bytes dire
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 __all__ = [
     "CHUNKED",
@@ -150,8 +151,9 @@ def check_partial_head(buffer: bytearray, start: int, end: int, first_line_ok: b
 LINES_KEPT = 512
 CACHED_LINE = 256  # longer lines (cookies, long URLs) are parsed every time, never kept
 _STATUS_LINES: dict[bytes, tuple[int, bytes, bytes]] = {}
-# a header line -> ((name, value), what it means for framing: one of the kinds below)
-_FIELD_LINES: dict[bytes, tuple[tuple[bytes, bytes], int]] = {}
+# a header line -> ((name, value), what it means for framing (one of the kinds below), and
+# for a Content-Length line, its length when the line alone is valid)
+_FIELD_LINES: dict[bytes, tuple[tuple[bytes, bytes], int, int | None]] = {}
 _OTHER, _CONTENT_LENGTH, _TRANSFER_ENCODING, _CONNECTION = range(4)
 _FRAMING_KINDS = {
     b"content-length": _CONTENT_LENGTH,
@@ -183,19 +185,23 @@ def parse_response_head(data: bytes) -> ResponseHead:
     headers = []
     framing: list[tuple[bytes, bytes]] = []
     connection = []
+    content_length = None
     fields = _FIELD_LINES
     for line in lines[1:]:
         known = fields.get(line)
         if known is None:
             known = _field_line(line)
-        field, kind = known
+        field, kind, length = known
         headers.append(field)
         if kind:
             if kind == _CONNECTION:
                 connection.append(field[1])
             else:
                 framing.append(field)
-    content_length, chunked = check_framing_fields(framing) if framing else (None, False)
+                content_length = length
+    chunked = False
+    if len(framing) > 1 or (framing and content_length is None):  # the rare and the wrong
+        content_length, chunked = check_framing_fields(framing)
     close = _closes(connection) if connection else False
     return ResponseHead(status, http_version, reason, headers, content_length, chunked, close)
 
@@ -218,10 +224,15 @@ def _status_line(line: bytes) -> tuple[int, bytes, bytes]:
     return known
 
 
-def _field_line(line: bytes) -> tuple[tuple[bytes, bytes], int]:
+def _field_line(line: bytes) -> tuple[tuple[bytes, bytes], int, int | None]:
     """A header line not seen before (no folding): validated, parsed, and kept if short."""
     (field,) = parse_field_lines([line])
-    known = (field, _FRAMING_KINDS.get(field[0].lower(), _OTHER))
+    kind = _FRAMING_KINDS.get(field[0].lower(), _OTHER)
+    length = None
+    if kind == _CONTENT_LENGTH:
+        with contextlib.suppress(ProtocolViolation):  # check_framing_fields will say why
+            length = check_framing_fields([field])[0]
+    known = (field, kind, length)
     if len(line) <= CACHED_LINE:
         _remember(_FIELD_LINES, line, known)
     return known
@@ -307,8 +318,7 @@ def transfer_codings(fields: list[tuple[bytes, bytes]]) -> list[bytes]:
     return [value.strip().lower() for key, value in fields if key.lower() == b"transfer-encoding"]
 
 
-@dataclass(frozen=True)
-class BodyFraming:
+class BodyFraming(NamedTuple):  # a tuple: made per response, at a third of a frozen dataclass
     kind: str  # NO_BODY, LENGTH, CHUNKED or CLOSE
     length: int  # for LENGTH; 0 otherwise
     keep_alive: bool  # may the connection carry another request after this body?

@@ -62,7 +62,6 @@ from ._common import (
     SocketOption,
     WholeBodyTaker,
     _Disconnected,
-    asks_to_close,
     asks_to_upgrade,
     connect_failure,
     connection_key,
@@ -791,9 +790,9 @@ class HTTPTransport(httpx.BaseTransport):
             # 100-continue``, or by closing its end mid-upload (a 413, say). Then the rest of
             # the body is never sent, and the connection is not reused.
             try:
-                early = self._send(conn, request, timeouts.get("write"), read_timeout, trace)
+                early, close = self._send(conn, request, timeouts.get("write"), read_timeout, trace)
             except _Disconnected as exc:
-                early = self._answer_to_broken_upload(conn, read_timeout, exc)
+                early, close = self._answer_to_broken_upload(conn, read_timeout, exc), True
             with trace.phase(
                 "http11.receive_response_headers", request=trace.shown(request)
             ) as phase:
@@ -802,7 +801,7 @@ class HTTPTransport(httpx.BaseTransport):
                 while head is None or is_interim(head.status):
                     head = self._read_head(conn)  # 100 Continue, 103 Early Hints: skipped
                 phase.value = (head.http_version, head.status, head.reason, head.headers)
-            close = early is not None or asks_to_close(request.headers.raw)
+            close = close or early is not None
             return head, body_framing(request.method.encode("ascii"), head, close)
         except TimeoutError as exc:
             raise httpx.ReadTimeout(str(exc) or "timed out", request=request) from exc
@@ -892,9 +891,10 @@ class HTTPTransport(httpx.BaseTransport):
         timeout: float | None,
         read_timeout: float | None,
         trace: Any,
-    ) -> ResponseHead | None:
+    ) -> tuple[ResponseHead | None, bool]:
         """Write the request; returns the final response head if the server answered an
-        ``Expect: 100-continue`` before the body was sent (the body then stays unsent)."""
+        ``Expect: 100-continue`` before the body was sent (the body then stays unsent), and
+        whether the request said ``Connection: close``."""
         stream = request.stream
         if not isinstance(stream, httpx.SyncByteStream):
             raise RuntimeError("Attempted to send an async request with a sync transport.")
@@ -904,7 +904,7 @@ class HTTPTransport(httpx.BaseTransport):
             if part:
                 first = part
                 break
-        head, headers, chunked, length = prepare_request_head(request, bool(first))
+        head, headers, chunked, length, close = prepare_request_head(request, bool(first))
         declared = None if length is None else BodyLength(length, request)
         bounds = current_bounds()
         sock = conn.sock
@@ -930,10 +930,10 @@ class HTTPTransport(httpx.BaseTransport):
             if expect:
                 answer = self._await_continue(conn, read_timeout)
                 if answer is not None:
-                    return answer
+                    return answer, close
         with trace.phase("http11.send_request_body", request=traced):
             self._send_body(sendall, head, first, parts, chunked, declared)
-        return None
+        return None, close
 
     @staticmethod
     def _send_body(

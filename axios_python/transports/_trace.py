@@ -46,6 +46,7 @@ _LOGGERS = {
     prefix: logging.getLogger(f"axios_python.transports.{prefix}")
     for prefix in ("connection", "http11")
 }
+_CONNECTION_LOG, _HTTP11_LOG = _LOGGERS["connection"], _LOGGERS["http11"]
 
 
 @dataclass(frozen=True)
@@ -231,7 +232,8 @@ def logged_close(close: Callable[[], None]) -> None:
 
 
 def _debugging() -> bool:
-    return any(logger.isEnabledFor(logging.DEBUG) for logger in _LOGGERS.values())
+    # spelled out, no generator: this runs for every request
+    return _CONNECTION_LOG.isEnabledFor(logging.DEBUG) or _HTTP11_LOG.isEnabledFor(logging.DEBUG)
 
 
 def _log(name: str, info: dict[str, Any]) -> None:
