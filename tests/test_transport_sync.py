@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import select
 import socket
 import ssl
 import threading
@@ -760,9 +761,15 @@ def test_chunked_body_cut_short(
 # -- TLS ------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("poll", [True, False], ids=["poll", "select"])
 def test_https_with_keep_alive(
-    tls_server: tuple[str, list[int]], certificate: tuple[str, str]
+    tls_server: tuple[str, list[int]],
+    certificate: tuple[str, str],
+    poll: bool,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    if not poll:  # as on Windows: the liveness check before reuse falls back to select()
+        monkeypatch.delattr(select, "poll")
     url, accepted = tls_server
     context = ssl.create_default_context(cafile=certificate[0])
     with httpx.Client(transport=HTTPTransport(verify=context)) as c:

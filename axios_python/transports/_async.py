@@ -70,6 +70,7 @@ from ._common import (
     may_resend,
     prepare_request_head,
     reset_before_answer,
+    response_headers,
     settings_from,
     socket_info,
 )
@@ -1044,6 +1045,7 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
                 pool.discard(conn)
                 raise
             break
+        headers = response_headers(head.headers)
         extensions = {
             "http_version": head.http_version,
             "reason_phrase": head.reason,
@@ -1056,21 +1058,17 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
             network = _NetworkStream(conn, pool)
             extensions["network_stream"] = network
             body = _UpgradedBody(network)
-            return httpx.Response(
-                head.status, headers=head.headers, stream=body, extensions=extensions
-            )
+            return httpx.Response(head.status, headers=headers, stream=body, extensions=extensions)
         if framing.kind == NO_BODY:
             if framing.keep_alive and conn.start == conn.end and not conn.eof:
                 pool.release(conn)
             else:
                 pool.discard(conn)
             return httpx.Response(
-                head.status, headers=head.headers, stream=_EMPTY, extensions=extensions
+                head.status, headers=headers, stream=_EMPTY, extensions=extensions
             )
         stream = _ResponseStream(self, conn, framing, request, timeouts.get("read"), trace)
-        return httpx.Response(
-            head.status, headers=head.headers, stream=stream, extensions=extensions
-        )
+        return httpx.Response(head.status, headers=headers, stream=stream, extensions=extensions)
 
     # -- connecting -------------------------------------------------------------------------
 

@@ -71,6 +71,7 @@ from ._common import (
     may_resend,
     prepare_request_head,
     reset_before_answer,
+    response_headers,
     settings_from,
     socket_info,
 )
@@ -174,7 +175,7 @@ class _Connection:
 
     def __init__(self, sock: socket.socket, key: Key) -> None:
         self.sock = sock
-        self.readable = ReadableProbe(sock)
+        self.readable: ReadableProbe | None = None  # made on first use: after any TLS wrap
         self.key = key
         self.buffer = bytearray(BUFFER_SIZE)
         self.view = memoryview(self.buffer)
@@ -205,6 +206,8 @@ class _Connection:
                 return False
         except (OSError, ValueError):
             return False
+        if self.readable is None:
+            self.readable = ReadableProbe(self.sock)
         return not self.readable()
 
     def close(self) -> None:
@@ -671,6 +674,7 @@ class HTTPTransport(httpx.BaseTransport):
                 self._pool.discard(conn)
                 raise
             break
+        headers = response_headers(head.headers)
         extensions = {
             "http_version": head.http_version,
             "reason_phrase": head.reason,
@@ -683,21 +687,17 @@ class HTTPTransport(httpx.BaseTransport):
             network = _NetworkStream(conn, self._pool)
             extensions["network_stream"] = network
             body = _UpgradedBody(network)
-            return httpx.Response(
-                head.status, headers=head.headers, stream=body, extensions=extensions
-            )
+            return httpx.Response(head.status, headers=headers, stream=body, extensions=extensions)
         if framing.kind == NO_BODY:
             if framing.keep_alive and conn.start == conn.end:
                 self._pool.release(conn)
             else:
                 self._pool.discard(conn)
             return httpx.Response(
-                head.status, headers=head.headers, stream=_EmptyStream(), extensions=extensions
+                head.status, headers=headers, stream=_EmptyStream(), extensions=extensions
             )
         stream = _ResponseStream(self, conn, framing, request, timeouts.get("read"), trace)
-        return httpx.Response(
-            head.status, headers=head.headers, stream=stream, extensions=extensions
-        )
+        return httpx.Response(head.status, headers=headers, stream=stream, extensions=extensions)
 
     # -- connecting -------------------------------------------------------------------------
 
