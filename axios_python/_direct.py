@@ -75,7 +75,9 @@ def _with_request(exc: httpx.RequestError, request: httpx.Request) -> None:
 def _adopt(client: AnyClient, request: httpx.Request, response: httpx.Response) -> None:
     """What ``_send_single_request`` does to a fresh response, minus the stream binding."""
     response.request = request
-    if "set-cookie" in response.headers:  # the jar's pass costs ~20 µs even with nothing to do
+    # The jar's pass costs ~20 µs even with nothing to do. get_list, not ``in``: httpx's
+    # ``in`` raises and catches a KeyError for every absent header.
+    if response.headers.get_list("set-cookie"):
         client.cookies.extract_cookies(response)
     response.default_encoding = client._default_encoding
     if _log.isEnabledFor(logging.INFO):

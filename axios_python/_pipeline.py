@@ -14,7 +14,6 @@ import os
 import ssl
 import time
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator, Mapping
-from datetime import timedelta
 from typing import Any, Final, NoReturn
 
 import httpx
@@ -348,7 +347,7 @@ class Exchange:
             self.prepared,
             is_async=is_async,
             deadline=self.deadline,
-            elapsed=timedelta(seconds=time.perf_counter() - self.started),
+            elapsed=time.perf_counter() - self.started,  # a timedelta when first asked for
         )
 
 

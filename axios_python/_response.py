@@ -148,7 +148,7 @@ class Response:
         headers: Any = None,
         is_async: bool = False,
         deadline: Deadline | None = None,
-        elapsed: datetime.timedelta | None = None,
+        elapsed: datetime.timedelta | float | None = None,
     ) -> None:
         if isinstance(raw, httpx.Response):
             legacy = False
@@ -234,6 +234,8 @@ class Response:
     def elapsed(self) -> datetime.timedelta:
         """Time from sending the request until the response head arrived."""
         if self._elapsed is not None:
+            if not isinstance(self._elapsed, datetime.timedelta):  # seconds, as given
+                self._elapsed = datetime.timedelta(seconds=self._elapsed)
             return self._elapsed
         try:
             return self._raw.elapsed
@@ -546,7 +548,8 @@ class Response:
         if body is None:
             return None
         self._raw.is_stream_consumed = True
-        if self._size_limit.limit is None and "content-encoding" not in self._raw.headers:
+        # get_list: httpx's ``in`` raises and catches a KeyError when the header is absent
+        if self._size_limit.limit is None and not self._raw.headers.get_list("content-encoding"):
             self._consumed = True  # as _start_stream, whose checks passed above: as it is
             return body
         pipeline = self._start_stream(api)

@@ -1521,6 +1521,24 @@ def test_pool_reuses_live_idle_connections_and_drops_dead_ones() -> None:
     assert first.closed and pool.total == 0
 
 
+def test_pool_take_idle_reserves_nothing() -> None:
+    """``take_idle`` (tried before the waiting ``acquire``) hands out live idle connections
+    only: dead ones are closed on the way, and with none left no slot is reserved."""
+    pool: ConnectionPool[FakeConn] = ConnectionPool(httpx.Limits(max_connections=1))
+    assert pool.take_idle(A) is None and pool.total == 0
+    conn, dead = FakeConn(A), FakeConn(A, alive=False)
+    assert pool.acquire(A) == (None, True)
+    pool.release(conn)
+    assert pool.take_idle(B) is None
+    assert pool.take_idle(A) is conn and (pool.total, pool.idle) == (1, 0)
+    pool.release(dead)
+    assert pool.take_idle(A) is None and dead.closed
+    assert (pool.total, pool.idle) == (0, 0)
+    pool.close()
+    with pytest.raises(RuntimeError):
+        pool.take_idle(A)
+
+
 def test_pool_evicts_the_oldest_idle_connection_when_full() -> None:
     pool: ConnectionPool[FakeConn] = ConnectionPool(httpx.Limits(max_connections=2))
     older, newer = FakeConn(B), FakeConn(B)

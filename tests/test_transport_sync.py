@@ -37,7 +37,7 @@ from rawserver import (
 
 import axios_python
 from axios_python.transports import HTTPTransport
-from axios_python.transports._common import ReadableProbe
+from axios_python.transports._common import ReadableProbe, held_bytes
 from axios_python.transports._framing import (
     CHUNKED,
     CLOSE,
@@ -643,6 +643,21 @@ def test_heads_parse_alike_from_the_line_caches() -> None:
     assert parse_response_head(b"HTTP/1.1 200 OK\r\nX: " + long_value).headers == [
         (b"X", long_value)
     ]
+
+
+def test_held_bytes_of_a_byte_stream() -> None:
+    assert held_bytes(httpx.ByteStream(b"abc")) == b"abc"
+
+    class Wrapped(httpx.ByteStream):  # holds something other than bytes: iterated instead
+        def __init__(self) -> None:
+            super().__init__(b"")
+            self._stream = bytearray(b"xy")  # type: ignore[assignment]
+
+        def __iter__(self) -> Iterator[bytes]:
+            yield b"x"
+            yield b"y"
+
+    assert held_bytes(Wrapped()) == b"xy"
 
 
 def test_readable_probe() -> None:

@@ -66,6 +66,7 @@ from ._common import (
     connection_key,
     continue_wait,
     expects_continue,
+    held_bytes,
     is_interim,
     may_resend,
     prepare_request_head,
@@ -603,6 +604,10 @@ class _Pool:
                 waiter.set_result(None)
                 return
 
+    def take_idle(self, key: Key) -> _Connection | None:
+        """A live idle connection for ``key``, or None (then ``acquire`` waits or reserves)."""
+        return self._core.take_idle(key)
+
     def release(self, conn: _Connection) -> None:
         """Keep ``conn`` for reuse (it finished a response and may carry another)."""
         conn.idle()
@@ -1025,7 +1030,10 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
         replayable = may_resend(request)
         pool = self._pool
         while True:
-            conn, reused = await self._acquire(request, key, timeouts, trace)
+            conn = pool.take_idle(key)  # a kept-alive connection: no coroutine needed
+            reused = conn is not None
+            if conn is None:
+                conn, reused = await self._acquire(request, key, timeouts, trace)
             try:
                 head, framing = await self._exchange(conn, request, timeouts, trace)
             except _Disconnected as exc:
@@ -1307,7 +1315,7 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
             raise RuntimeError("Attempted to send a sync request with an async transport.")
         parts: AsyncIterator[bytes]
         if isinstance(stream, httpx.ByteStream):  # bytes (or none): no async generator
-            first = b"".join(stream)
+            first = held_bytes(stream)
             parts = _NO_PARTS
         else:
             parts = stream.__aiter__()

@@ -39,6 +39,7 @@ __all__ = [
     "expects_continue",
     "is_interim",
     "prepare_request_head",
+    "held_bytes",
     "response_headers",
     "may_resend",
     "asks_to_upgrade",
@@ -444,6 +445,13 @@ def response_headers(fields: Headers) -> httpx.Headers | Headers:
     ``isinstance`` and two normalizing calls per header: 3-5 us of a small response.
     The pairs themselves where httpx lays its headers out otherwise."""
     return _build_headers(fields) if _HEADERS_LAYOUT_KNOWN else fields
+
+
+def held_bytes(stream: httpx.ByteStream) -> bytes:
+    """The bytes of an ``httpx.ByteStream``: the ones it holds (``_stream``, httpx 0.18 to
+    0.28) without a generator per request, else by iterating it."""
+    held = getattr(stream, "_stream", None)
+    return held if type(held) is bytes else b"".join(stream)
 
 
 class ReadableProbe:

@@ -80,7 +80,9 @@ class ConnectionPool(Generic[C]):
     def closed(self) -> bool:
         return self._closed
 
-    def acquire(self, key: Key) -> tuple[C | None, bool]:
+    def take_idle(self, key: Key) -> C | None:
+        """A live idle connection for ``key``, or None; expired and dead ones are closed on
+        the way. The first half of ``acquire``, for callers that try it before waiting."""
         if self._closed:
             raise RuntimeError("the transport is closed")
         idle = self._idle.get(key)
@@ -94,7 +96,13 @@ class ConnectionPool(Generic[C]):
                     conn.close()
                     self._total -= 1
                     continue
-                return conn, True
+                return conn
+        return None
+
+    def acquire(self, key: Key) -> tuple[C | None, bool]:
+        conn = self.take_idle(key)
+        if conn is not None:
+            return conn, True
         if self.max_connections is None or self._total < self.max_connections:
             self._total += 1
             return None, True
