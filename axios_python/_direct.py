@@ -171,6 +171,9 @@ def close_at_once(raw: httpx.Response, wire: Any) -> bool:
     ``raw`` is bound in a way this does not know (the caller then awaits ``aclose``)."""
     if raw.is_closed:
         return True
+    close_now = getattr(wire, "close_now", None)
+    if close_now is None:
+        return False
     stream = raw.stream
     if stream is not wire:
         started = getattr(stream, "_start", None)
@@ -178,5 +181,5 @@ def close_at_once(raw: httpx.Response, wire: Any) -> bool:
             return False
         raw.elapsed = datetime.timedelta(seconds=time.perf_counter() - started)
     raw.is_closed = True
-    wire.close_now()
+    close_now()
     return True

@@ -235,6 +235,9 @@ class _Answer:
     def close(self) -> None:
         pass
 
+    def close_now(self) -> None:  # what Response.aclose calls on such a stream
+        pass
+
     async def aclose(self) -> None:
         pass
 
