@@ -23,6 +23,8 @@ import httpx
 import pytest
 from conftest import assert_logged_as_httpcore_logs, transport_lines_with
 from heads import HEAD_VARIANTS, check_heads, recording_responder, trace_recorder
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pytest_httpserver import HTTPServer
 from rawserver import (
     Connection,
@@ -36,7 +38,7 @@ from rawserver import (
 )
 
 import axios_python
-from axios_python.transports import HTTPTransport
+from axios_python.transports import HTTPTransport, _framing
 from axios_python.transports._common import ReadableProbe, held_bytes
 from axios_python.transports._framing import (
     CHUNKED,
@@ -643,6 +645,49 @@ def test_heads_parse_alike_from_the_line_caches() -> None:
     assert parse_response_head(b"HTTP/1.1 200 OK\r\nX: " + long_value).headers == [
         (b"X", long_value)
     ]
+
+
+_HEAD_LINES = st.sampled_from(
+    [
+        b"Content-Length: 5",
+        b"content-length: 5, 5",
+        b"Content-Length: 5,6",
+        b"Content-Length: -1",
+        b"Transfer-Encoding: chunked",
+        b"Transfer-Encoding: gzip",
+        b"Connection: keep-alive, Close",
+        b"Server: t",
+        b"X-A:b\tc",
+        b"Bad Name: x",
+        b"X-B: a\x0cb",
+        b"  folded",
+        b"",
+    ]
+)
+
+
+def _outcome(data: bytes) -> object:
+    try:
+        head = parse_response_head(data)
+    except ProtocolViolation:
+        return "refused"
+    return head, body_framing(b"GET", head), body_framing(b"HEAD", head)
+
+
+@given(
+    status=st.sampled_from([b"HTTP/1.1 200 OK", b"HTTP/1.0 304", b"HTTP/3.0 200", b"HTTP/1.1 20"]),
+    lines=st.lists(_HEAD_LINES, max_size=5),
+    ends=st.lists(st.sampled_from([b"\r\n", b"\r\n", b"\n"]), min_size=5, max_size=5),
+)
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+def test_a_head_parses_the_same_from_cold_and_warm_line_caches(
+    status: bytes, lines: list[bytes], ends: list[bytes]
+) -> None:
+    data = status + b"".join(end + line for end, line in zip(ends, lines, strict=False)) + b"\r"
+    _framing._STATUS_LINES.clear()
+    _framing._FIELD_LINES.clear()
+    cold = _outcome(data)
+    assert _outcome(data) == cold
 
 
 def test_held_bytes_of_a_byte_stream() -> None:
