@@ -1128,12 +1128,20 @@ def records_uploads(received: list[bytes]) -> Handler:
     ("content", "declared", "sent"),
     [
         (b"hello", "3", None),  # too long from the first byte: nothing goes out
+        (b"hel", "5", None),  # bytes, all in hand: too short is known before the head goes
         (Streamed((b"he", b"llo!!")), "5", b"he"),  # the part that would overflow stays unsent
         (Streamed((b"hel",)), "5", b"hel"),  # too short: refused at once, no wait on the server
         (b"hello", "abc", None),  # not a length at all
         (b"hello", "5, 6", None),  # two lengths
     ],
-    ids=["bytes-too-long", "streamed-too-long", "too-short", "not-digits", "conflicting"],
+    ids=[
+        "bytes-too-long",
+        "bytes-too-short",
+        "streamed-too-long",
+        "too-short",
+        "not-digits",
+        "conflicting",
+    ],
 )
 def test_a_body_must_match_its_declared_content_length(
     client: Client,

@@ -65,6 +65,7 @@ from ._common import (
     connect_failure,
     connection_key,
     continue_wait,
+    declared_length,
     expects_continue,
     held_bytes,
     is_interim,
@@ -1325,7 +1326,7 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
                     first = part
                     break
         head, headers, chunked, length, close = prepare_request_head(request, bool(first))
-        declared = None if length is None else BodyLength(length, request)
+        declared = declared_length(length, request, first if parts is _NO_PARTS else None)
         transport = conn.transport
         if transport is None or conn.write_failed():
             raise _Disconnected(writing=True) from (conn.error or BrokenPipeError())
@@ -1345,11 +1346,8 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
         expect = bool(first) and expects_continue(headers)
         traced = trace.sent(request, headers) if trace.enabled else None
         if parts is _NO_PARTS and not (chunked or expect or traced is not None):
-            # the whole body in hand (bytes, or none: every GET), nobody tracing: at most
-            # two writes and no per-part machinery
-            if declared is not None:
-                declared.add(len(first))
-                declared.finish()
+            # the whole body in hand (bytes, or none: every GET; its length checked above),
+            # nobody tracing: at most two writes and no per-part machinery
             if len(first) <= COALESCE:
                 await sendall(head + first)
             else:

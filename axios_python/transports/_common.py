@@ -36,6 +36,7 @@ __all__ = [
     "settings_from",
     "socket_info",
     "continue_wait",
+    "declared_length",
     "expects_continue",
     "is_interim",
     "prepare_request_head",
@@ -287,6 +288,22 @@ class BodyLength:
                 f"{self.declared} bytes",
                 request=self._request,
             )
+
+
+def declared_length(
+    length: int | None, request: httpx.Request, whole: bytes | None
+) -> BodyLength | None:
+    """What holds a request body to the Content-Length its head declares: None with no
+    Content-Length, or for a body wholly in hand (``whole``: bytes, not a stream), which is
+    checked here instead, before a byte of the head is written (too long or too short)."""
+    if length is None:
+        return None
+    declared = BodyLength(length, request)
+    if whole is None:
+        return declared
+    declared.add(len(whole))
+    declared.finish()
+    return None
 
 
 @dataclass

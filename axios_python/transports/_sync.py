@@ -66,7 +66,9 @@ from ._common import (
     connect_failure,
     connection_key,
     continue_wait,
+    declared_length,
     expects_continue,
+    held_bytes,
     is_interim,
     may_resend,
     prepare_request_head,
@@ -898,14 +900,19 @@ class HTTPTransport(httpx.BaseTransport):
         stream = request.stream
         if not isinstance(stream, httpx.SyncByteStream):
             raise RuntimeError("Attempted to send an async request with a sync transport.")
-        parts = iter(stream)
-        first = b""
-        for part in parts:  # the first non-empty piece, to coalesce with the head
-            if part:
-                first = part
-                break
+        whole: bytes | None = None
+        if isinstance(stream, httpx.ByteStream):  # bytes (or none): all of it in hand
+            whole = first = held_bytes(stream)
+            parts: Iterator[bytes] = iter(())
+        else:
+            parts = iter(stream)
+            first = b""
+            for part in parts:  # the first non-empty piece, to coalesce with the head
+                if part:
+                    first = part
+                    break
         head, headers, chunked, length, close = prepare_request_head(request, bool(first))
-        declared = None if length is None else BodyLength(length, request)
+        declared = declared_length(length, request, whole)
         bounds = current_bounds()
         sock = conn.sock
 
