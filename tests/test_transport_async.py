@@ -782,6 +782,40 @@ async def test_read_timeouts_of_one_connection_are_each_request_s_own(
         assert pool_of(c) == (0, 0)
 
 
+async def test_a_wait_without_a_timeout_outlives_an_earlier_timer(
+    serve: Callable[[Handler], RawServer],
+) -> None:
+    # The timer a timed wait armed on a kept-alive connection must not fire into a later
+    # wait that has no timeout (as it did, a ReadTimeout after the earlier 0.2 s).
+    def handler(conn: Connection) -> None:
+        conn.read_head()
+        conn.send(ok(b"first"))
+        conn.read_head()
+        conn.sleep(0.6)
+        conn.send(ok(b"second"))
+
+    server = serve(handler)
+    async with httpx.AsyncClient(transport=AsyncHTTPTransport()) as c:
+        assert (await c.get(server.url, timeout=0.2)).content == b"first"
+        assert (await c.get(server.url, timeout=None)).content == b"second"
+        assert len(server.connections) == 1
+
+
+async def test_a_socket_a_caller_closed_is_never_reused(
+    serve: Callable[[Handler], RawServer],
+) -> None:
+    """A caller may close ``network_stream``'s socket; its descriptor number may then be
+    another socket's, which the liveness check must not take for this connection."""
+    server = serve(keep_alive(lambda conn, head: conn.send(ok(b"hello"))))
+    other = serve(keep_alive(lambda conn, head: conn.send(ok(b"other"))))
+    async with httpx.AsyncClient(transport=AsyncHTTPTransport(), timeout=5) as c:
+        response = await c.get(server.url)
+        sock = response.extensions["network_stream"].get_extra_info("socket")
+        sock.close()
+        with socket.create_connection(("127.0.0.1", other.port)):  # may take its number
+            assert (await c.get(server.url)).content == b"hello"
+
+
 async def test_no_head_is_a_read_timeout(serve: Callable[[Handler], RawServer]) -> None:
     def handler(conn: Connection) -> None:
         conn.read_head()

@@ -618,6 +618,7 @@ def test_parse_response_head() -> None:
         b"",
         b"HTTP/1.1 200 O\x0bK",  # VT and FF are no part of a reason phrase or value (h11)
         b"HTTP/1.1 200 OK\r\nA: b\x0cc",
+        b"HTTP/1.1 200 OK\nContent-Length: 2\nX-F: a\r\r",  # bare LFs: one CR off a line, no more
     ):
         with pytest.raises(ProtocolViolation):
             parse_response_head(bad)
@@ -688,6 +689,24 @@ def test_a_head_parses_the_same_from_cold_and_warm_line_caches(
     _framing._FIELD_LINES.clear()
     cold = _outcome(data)
     assert _outcome(data) == cold
+
+
+@pytest.mark.parametrize("checked_before", [False, True], ids=["first-check", "probe-made"])
+def test_a_socket_a_caller_closed_is_never_reused(
+    serve: Callable[[Handler], RawServer], checked_before: bool
+) -> None:
+    """A caller may close ``network_stream``'s socket; its descriptor number may then be
+    another socket's, which the liveness check must not take for this connection (made
+    lazily, the check may meet the closed socket first)."""
+    server = serve(keep_alive(lambda conn, head: conn.send(ok(b"hello"))))
+    other = serve(keep_alive(lambda conn, head: conn.send(ok(b"other"))))
+    with httpx.Client(transport=HTTPTransport(), timeout=5) as c:
+        response = c.get(server.url)
+        if checked_before:
+            response = c.get(server.url)  # the liveness check has run once: its probe exists
+        response.extensions["network_stream"].get_extra_info("socket").close()
+        with socket.create_connection(("127.0.0.1", other.port)):  # may take its number
+            assert c.get(server.url).content == b"hello"
 
 
 def test_held_bytes_of_a_byte_stream() -> None:

@@ -443,6 +443,7 @@ class _Connection(asyncio.BufferedProtocol):
         waiter = self.loop.create_future()
         self.waiter = waiter
         if timeout is None:
+            self._disarm()  # a timer an earlier, timed wait left must not fire into this one
             await waiter
             return
         self._arm(self.loop.time() + timeout)
@@ -477,7 +478,8 @@ class _Connection(asyncio.BufferedProtocol):
             waiter.set_exception(TimeoutError())
 
     def _disarm(self) -> None:
-        """Closed: the timer must not keep this connection (and its buffer) alive."""
+        """No timer: for a wait without a timeout, and once closed (a pending timer would
+        keep this connection and its buffer alive)."""
         timer, self.timer = self.timer, None
         if timer is not None:
             timer.cancel()

@@ -8,6 +8,7 @@ same way and find the end of a response head with the same pattern.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import select
 import socket
@@ -476,7 +477,9 @@ class ReadableProbe:
     every kept-alive connection before it carries another request. A poll object
     registered once answers in a third of ``select.select``'s time (no lists built per
     call); where ``select.poll`` is missing (Windows), ``select.select`` it is. A closed
-    socket reads as readable (poll reports POLLNVAL), so it is never reused."""
+    socket reads as readable, so it is never reused: closed by us, poll reports POLLNVAL;
+    closed by a caller (``network_stream.get_extra_info("socket")``), its descriptor
+    number may already be another socket's, so the socket object is asked first."""
 
     __slots__ = ("_poll", "_sock")
 
@@ -484,11 +487,15 @@ class ReadableProbe:
         self._sock = sock
         self._poll: Any = None
         if hasattr(select, "poll"):
-            self._poll = select.poll()
-            self._poll.register(sock, select.POLLIN)
+            poll = select.poll()
+            with contextlib.suppress(OSError, ValueError):  # closed already: see __call__
+                poll.register(sock, select.POLLIN)
+                self._poll = poll
 
     def __call__(self) -> bool:
         try:
+            if self._sock.fileno() == -1:  # closed by a caller: its number may be another's
+                return True
             if self._poll is not None:
                 return bool(self._poll.poll(0))
             readable, _, _ = select.select([self._sock], [], [], 0)

@@ -169,11 +169,12 @@ def parse_response_head(data: bytes) -> ResponseHead:
     too), as h11 checks them: see ``check_framing_fields``."""
     if not data:
         raise ProtocolViolation("empty response head")
+    whole = data
     if data[-1:] == b"\r":  # the CR of the last line's CRLF (the search stops at its LF)
         data = data[:-1]
     lines = data.split(b"\r\n")
-    if data.count(b"\n") != len(lines) - 1:  # bare LF line ends too
-        lines = [line.removesuffix(b"\r") for line in data.split(b"\n")]
+    if data.count(b"\n") != len(lines) - 1:  # bare LF line ends too: one CR off each line
+        lines = [line.removesuffix(b"\r") for line in whole.split(b"\n")]
     status, http_version, reason = _status_line(lines[0])
     if any(line[:1] in (b" ", b"\t") for line in lines):  # obsolete line folding
         headers = parse_field_lines(lines[1:])
