@@ -500,6 +500,34 @@ async def test_pool_waits_for_a_released_connection(
     assert len(server.connections) == 1
 
 
+async def test_a_pool_waiter_is_served_before_a_busy_task_s_next_request(
+    serve: Callable[[Handler], RawServer],
+) -> None:
+    """One connection, one task sending request after request, another task waiting for
+    the connection: the waiter is served next, not after the busy task stops (it used to
+    wait out its pool timeout: the busy task took the connection it had just released
+    before the woken waiter ran)."""
+    server = serve(keep_alive(lambda conn, head: conn.send(ok())))
+    transport = AsyncHTTPTransport(limits=httpx.Limits(max_connections=1))
+    async with httpx.AsyncClient(transport=transport, timeout=httpx.Timeout(5, pool=0.5)) as c:
+        stop = time.monotonic() + 1.0
+
+        async def busy() -> int:
+            sent = 0
+            while time.monotonic() < stop:
+                await c.get(server.url)
+                sent += 1
+            return sent
+
+        async def waiting() -> bytes:
+            await asyncio.sleep(0.1)
+            return (await c.get(server.url)).content
+
+        sent, content = await asyncio.gather(busy(), waiting())
+        assert content == b"hello" and sent > 10
+        assert pool_of(c) == (1, 1)
+
+
 async def test_cancelled_pool_waiter_passes_the_slot_on(
     serve: Callable[[Handler], RawServer],
 ) -> None:

@@ -555,7 +555,13 @@ class _Connection(asyncio.BufferedProtocol):
 
 
 class _Pool:
-    """``_pool.ConnectionPool`` with asyncio waiters for a free slot (FIFO)."""
+    """``_pool.ConnectionPool`` with asyncio waiters for a free slot, served in order.
+
+    A woken waiter stays in the queue until its task runs and takes what was freed, and
+    nobody takes a connection past a waiter: otherwise a task that sends request after
+    request takes the connection it just released before the woken waiter runs, again and
+    again, and the waiter ends in PoolTimeout (httpcore serves it next).
+    """
 
     def __init__(self, limits: httpx.Limits) -> None:
         self._core: ConnectionPool[_Connection] = ConnectionPool(limits)
@@ -571,44 +577,51 @@ class _Pool:
 
     async def acquire(self, key: Key, timeout: float | None) -> _Connection | None:
         """An idle live connection, or None after reserving a slot for a new one."""
-        conn, ready = self._core.acquire(key)
-        if ready:
-            return conn
+        if not self._waiters:
+            conn, ready = self._core.acquire(key)
+            if ready:
+                return conn
         loop = asyncio.get_running_loop()
         deadline = None if timeout is None else loop.time() + timeout
+        first_try = True
         while True:
-            waiter = loop.create_future()
-            self._waiters.append(waiter)
             left = None if deadline is None else deadline - loop.time()
             if left is not None and left <= 0:
-                self._waiters.remove(waiter)
                 raise TimeoutError
+            waiter = loop.create_future()
+            if first_try:
+                self._waiters.append(waiter)
+            else:  # woken, and what was freed went elsewhere: keep its place at the front
+                self._waiters.appendleft(waiter)
+            first_try = False
             handle = None if left is None else loop.call_later(left, _expire, waiter)
             try:
                 await waiter
             except BaseException:
                 if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
-                    self._wake()  # woken, then cancelled: pass the free slot on
-                with contextlib.suppress(ValueError):
-                    self._waiters.remove(waiter)
+                    self._wake(skip=waiter)  # woken, then cancelled: pass the free slot on
                 raise
             finally:
                 if handle is not None:
                     handle.cancel()
+                with contextlib.suppress(ValueError):
+                    self._waiters.remove(waiter)
             conn, ready = self._core.acquire(key)
             if ready:
                 return conn
 
-    def _wake(self) -> None:
-        waiters = self._waiters
-        while waiters:
-            waiter = waiters.popleft()
-            if not waiter.done():
+    def _wake(self, skip: asyncio.Future[None] | None = None) -> None:
+        """Wake the first waiter still waiting (it leaves the queue when it runs)."""
+        for waiter in self._waiters:
+            if waiter is not skip and not waiter.done():
                 waiter.set_result(None)
                 return
 
     def take_idle(self, key: Key) -> _Connection | None:
-        """A live idle connection for ``key``, or None (then ``acquire`` waits or reserves)."""
+        """A live idle connection for ``key``, or None (then ``acquire`` waits or reserves);
+        None too while anyone waits: they come first."""
+        if self._waiters:
+            return None
         return self._core.take_idle(key)
 
     def release(self, conn: _Connection) -> None:
@@ -631,8 +644,9 @@ class _Pool:
 
     def close(self) -> None:
         self._core.close()
-        while self._waiters:  # they find the pool closed
-            self._wake()
+        for waiter in self._waiters:  # they find the pool closed
+            if not waiter.done():
+                waiter.set_result(None)
 
 
 class _NetworkStream:
