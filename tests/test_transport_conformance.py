@@ -1198,6 +1198,25 @@ def test_header_values_h11_refuses_are_refused_before_any_io(
     assert sent[0].endswith(b"\r\nX-Value: a \t b")
 
 
+@pytest.mark.parametrize("value", [b" 5", b"5 ", b"5,\t5 "], ids=["leading", "trailing", "list"])
+def test_a_content_length_with_whitespace_around_it_is_refused(
+    client: Client, serve: Callable[[Handler], RawServer], value: bytes
+) -> None:
+    """h11 checks a framing header's value as given, before reading the length in it: a
+    space or tab around it is refused (LocalProtocolError), not trimmed and sent."""
+    heads: list[bytes | None] = []
+
+    def handler(conn: Connection) -> None:
+        heads.append(conn.read_head())
+
+    server = serve(handler)
+    with pytest.raises(httpx.LocalProtocolError, match="header value"):
+        client.request("POST", server.url, content=b"hello", headers={"Content-Length": value})
+    for conn in server.connections:
+        conn.finished.wait(2)
+    assert [head for head in heads if head is not None] == []
+
+
 def records_requests(seen: list[tuple[bytes, bytes]]) -> Handler:
     """Every request as received (head, raw body), each answered ``hello``."""
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from ._framing import LENGTH, ProtocolViolation, is_length, request_head
+from ._framing import LENGTH, ProtocolViolation, check_request_headers, is_length, request_head
 from ._trace import NO_TRACE
 
 __all__ = [
@@ -240,6 +240,8 @@ def _framing_headers(
                 raise ProtocolViolation("Found multiple Host: headers")
             host = (name, value)
             continue
+        if lower in (b"content-length", b"transfer-encoding"):
+            check_request_headers([(name, value)])  # as sent, before it is normalized
         if lower == b"content-length":
             parts = {part.strip() for part in value.split(b",")}
             if len(parts) != 1 or (length_text is not None and parts != {length_text}):
