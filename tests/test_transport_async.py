@@ -782,22 +782,30 @@ async def test_the_async_library_is_told_as_sniffio_tells_it() -> None:
     assert not await asyncio.to_thread(_on_asyncio)  # no loop runs in that thread
 
 
+def first_then_late_second(delay: float) -> Handler:
+    """Answer "first" at once and "second" ``delay`` seconds after its request; a third
+    request on the connection is never answered."""
+
+    def handler(conn: Connection) -> None:
+        conn.read_head()
+        conn.send(ok(b"first"))
+        conn.read_head()
+        conn.sleep(delay)
+        conn.send(ok(b"second"))
+        if conn.read_head() is not None:
+            conn.stall()
+
+    return handler
+
+
 async def test_read_timeouts_of_one_connection_are_each_request_s_own(
     serve: Callable[[Handler], RawServer],
 ) -> None:
     # One timer per connection serves its waits (_Connection._arm): a shorter timeout after
     # a longer one must still fire on time, and a timer armed by an earlier, shorter wait
     # must not cut a later, longer one short.
-    def handler(conn: Connection) -> None:
-        conn.read_head()
-        conn.send(ok(b"first"))
-        conn.read_head()
-        conn.sleep(0.7)  # past the first request's timer, within the second one's timeout
-        conn.send(ok(b"second"))
-        conn.read_head()
-        conn.stall()
-
-    server = serve(handler)
+    # the second answer comes past the first request's timer, within its own timeout
+    server = serve(first_then_late_second(0.7))
     async with httpx.AsyncClient(transport=AsyncHTTPTransport()) as c:
         assert (await c.get(server.url, timeout=1.0)).content == b"first"
         await asyncio.sleep(0.6)
@@ -815,14 +823,7 @@ async def test_a_wait_without_a_timeout_outlives_an_earlier_timer(
 ) -> None:
     # The timer a timed wait armed on a kept-alive connection must not fire into a later
     # wait that has no timeout (as it did, a ReadTimeout after the earlier 0.2 s).
-    def handler(conn: Connection) -> None:
-        conn.read_head()
-        conn.send(ok(b"first"))
-        conn.read_head()
-        conn.sleep(0.6)
-        conn.send(ok(b"second"))
-
-    server = serve(handler)
+    server = serve(first_then_late_second(0.6))
     async with httpx.AsyncClient(transport=AsyncHTTPTransport()) as c:
         assert (await c.get(server.url, timeout=0.2)).content == b"first"
         assert (await c.get(server.url, timeout=None)).content == b"second"
