@@ -19,7 +19,7 @@ from typing import Any, Final
 
 import httpx
 
-__all__ = ["bodiless_request"]
+__all__ = ["bodiless_request", "request_with_head"]
 
 HEADS_KEPT: Final = 256
 _HEADS: dict[tuple[Any, ...], httpx.Headers] = {}
@@ -42,6 +42,14 @@ def bodiless_request(
         headers = _head(client, key, url)
     except TypeError:  # an unhashable header value: httpx decides what it means
         return None
+    return request_with_head(method, url, headers, extensions)
+
+
+def request_with_head(
+    method: str, url: httpx.URL, headers: httpx.Headers, extensions: dict[str, Any]
+) -> httpx.Request:
+    """A bodiless request with these headers (httpx copies them): read already, as httpx
+    leaves a request with a bytes body."""
     request = httpx.Request(method, url, headers=headers, stream=_NO_BODY, extensions=extensions)
     if _CONTENT_SETTABLE:
         request._content = b""  # what read() sets, minus its ABC checks (a third of this)

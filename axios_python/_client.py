@@ -21,6 +21,7 @@ import httpx
 from typing_extensions import Unpack
 
 from ._call_cookies import CallScopedJar, call_cookies
+from ._call_plan import CallPlans
 from ._cancel import asleep, sleep
 from ._config import (
     LIBRARY_DEFAULTS,
@@ -136,6 +137,7 @@ class Axios:
         self._closed = False
         self.interceptors = Interceptors()
         self._middleware: list[Any] = []
+        self._plans = CallPlans()
 
     def use(self, middleware: Any) -> Axios:
         """Add an Express-style middleware ``fn(ctx, next)``; the first added runs outermost.
@@ -304,7 +306,7 @@ class Axios:
 
     def _dispatch(self, config: dict[str, Any]) -> Response:
         """Prepare, send with retries, and hand back a checked Response (sync)."""
-        prepared = prepare(transform_request(config))
+        prepared = self._plans.prepare(transform_request(config))
         plan = RetryPlan(prepared)
         while True:
             try:
@@ -379,7 +381,7 @@ class Axios:
         return await self._async_dispatch(context.config)
 
     async def _async_dispatch(self, config: dict[str, Any]) -> Response:
-        prepared = prepare(transform_request(config))
+        prepared = self._plans.prepare(transform_request(config))
         plan = RetryPlan(prepared)
         while True:
             try:

@@ -546,6 +546,7 @@ class Prepared:
     cancel_token: CancelToken | None = None
     transform_response: tuple[Callable[[Any], Any], ...] = ()
     transfer: TransferOptions | None = None
+    plan: Any = None  # the _call_plan this came from, or made for it, if any
 
     @property
     def transport(self) -> Any:

@@ -186,6 +186,11 @@ def _form_items(data: Any) -> dict[str, Any]:
 def build_request(
     client: httpx.Client | httpx.AsyncClient, prepared: Prepared, *, is_async: bool
 ) -> httpx.Request:
+    plan = prepared.plan
+    if plan is not None:
+        planned: httpx.Request | None = plan.request_for(client)
+        if planned is not None:
+            return planned
     arguments, headers = body_arguments(prepared, is_async=is_async)
     try:
         url = prepared.url
@@ -208,6 +213,7 @@ def build_request(
         request = None
         if not arguments and not cookies:
             request = bodiless_request(client, prepared.method, url, header_pairs, extensions)
+        bodiless = request is not None
         if request is None:
             request = client.build_request(
                 prepared.method,
@@ -222,6 +228,8 @@ def build_request(
     for name in withdrawn_headers(prepared.config.get("headers"), prepared.headers):
         if name in request.headers:
             del request.headers[name]
+    if plan is not None and bodiless:
+        plan.keep_head(client, request)
     return request
 
 
