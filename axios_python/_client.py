@@ -212,6 +212,11 @@ class Axios:
                     self._clients[key] = client
         return client
 
+    def _loop_client(self, prepared: Prepared) -> httpx.AsyncClient | None:
+        """The running loop's client for ``prepared``, when made already: no coroutine."""
+        clients = self._async_clients.get(asyncio.get_running_loop())
+        return None if clients is None else clients.get(client_key(prepared.client_options))
+
     async def _async_client(self, prepared: Prepared) -> httpx.AsyncClient:
         key = client_key(prepared.client_options)
         loop = asyncio.get_running_loop()
@@ -297,8 +302,9 @@ class Axios:
             raise
 
     def _has_hooks(self) -> bool:
+        interceptors = self.interceptors  # their dicts, not len(): asked on every call
         return bool(
-            len(self.interceptors.request) or len(self.interceptors.response) or self._middleware
+            interceptors.request._handlers or interceptors.response._handlers or self._middleware
         )
 
     def _dispatch_ctx(self, context: Context) -> Response:
@@ -403,7 +409,7 @@ class Axios:
     async def _async_attempt(self, prepared: Prepared, deadline: Deadline) -> Response:
         if prepared.cancel_token is not None:
             prepared.cancel_token.raise_if_cancelled()
-        client = await self._async_client(prepared)
+        client = self._loop_client(prepared) or await self._async_client(prepared)
         with self._cookie_scope():
             exchange = Exchange(prepared, build_request(client, prepared, is_async=True), deadline)
             try:

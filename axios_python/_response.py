@@ -39,7 +39,7 @@ from ._decoders import (
     check_chunk_size,
     decoder_for,
 )
-from ._direct import BOUND_STREAMS, close_at_once
+from ._direct import BOUND_STREAMS, close_at_once, has_header
 from ._events import JSONLinesDecoder, ServerSentEvent, SSEDecoder
 from ._exceptions import (
     AxiosError,
@@ -548,8 +548,9 @@ class Response:
         if body is None:
             return None
         self._raw.is_stream_consumed = True
-        # get_list: httpx's ``in`` raises and catches a KeyError when the header is absent
-        if self._size_limit.limit is None and not self._raw.headers.get_list("content-encoding"):
+        if self._size_limit.limit is None and not has_header(
+            self._raw.headers, b"content-encoding"
+        ):
             self._consumed = True  # as _start_stream, whose checks passed above: as it is
             return body
         pipeline = self._start_stream(api)
