@@ -885,7 +885,8 @@ class Response:
                 await self.aclose()
                 self._raise_as_ours(exc)
             if self._content is not None:
-                await self.aclose()
+                if not self._close_in_place():
+                    await self.aclose()
                 return self._content
             buffer = io.BytesIO()
             async for piece in self._aiter_decoded("aread"):
@@ -895,7 +896,7 @@ class Response:
 
     async def aclose(self) -> None:
         """The async twin of ``close``: release the connection."""
-        if self._closed:
+        if self._close_in_place():
             return
         self._closed = True
         self._disarm()
@@ -908,10 +909,26 @@ class Response:
         # no cancellation can land in it: awaited in place, without the task a shield needs.
         wire = self._wire()
         if getattr(wire, "closes_without_waiting", False):
-            if not close_at_once(self._raw, wire):
-                await self._raw.aclose()
+            await self._raw.aclose()  # bound in a way close_at_once does not know
         else:
             await run_to_completion(self._raw.aclose())
+
+    def _close_in_place(self) -> bool:
+        """``aclose()`` without a coroutine, when there is nothing to wait for: the response
+        is closed already, or our transport's stream closes at once (``close_at_once``).
+        True when the response is closed on return."""
+        if self._closed:
+            return True
+        if not self._is_async:
+            return False
+        wire = self._wire()
+        if not getattr(wire, "closes_without_waiting", False):
+            return False
+        if not close_at_once(self._raw, wire):
+            return False
+        self._closed = True
+        self._disarm()
+        return True
 
     async def __aenter__(self) -> Response:
         return self
