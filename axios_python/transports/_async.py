@@ -154,6 +154,14 @@ async def _within(awaitable: Awaitable[_T], timeout: float | None) -> _T:
         handle.cancel()
 
 
+async def _drain(conn: _Connection, timeout: float | None, request: httpx.Request) -> None:
+    """Wait until the transport's full write buffer drains (httpx's WriteTimeout if not)."""
+    try:
+        await conn.drain(timeout)
+    except TimeoutError as exc:
+        raise httpx.WriteTimeout(str(exc) or "timed out", request=request) from exc
+
+
 # -- connections ----------------------------------------------------------------------------
 
 
@@ -1224,13 +1232,17 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
                 )
             except _Disconnected as exc:
                 early, close = await self._answer_to_broken_upload(conn, read_timeout, exc), True
-            async with trace.phase(
-                "http11.receive_response_headers", request=trace.shown(request)
-            ) as phase:
-                head = early
+            head = early
+            if not trace.enabled:  # the usual case: no phase to enter and leave
                 while head is None or is_interim(head.status):
                     head = await self._read_head(conn, read_timeout)  # 100, 103: skipped
-                phase.value = (head.http_version, head.status, head.reason, head.headers)
+            else:
+                async with trace.phase(
+                    "http11.receive_response_headers", request=trace.shown(request)
+                ) as phase:
+                    while head is None or is_interim(head.status):
+                        head = await self._read_head(conn, read_timeout)
+                    phase.value = (head.http_version, head.status, head.reason, head.headers)
             close = close or early is not None
             return head, body_framing(request.method.encode("ascii"), head, close)
         except TimeoutError as exc:
@@ -1347,6 +1359,20 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
         if transport is None or conn.write_failed():
             raise _Disconnected(writing=True) from (conn.error or BrokenPipeError())
         write = transport.write
+        expect = bool(first) and expects_continue(headers)
+        if (
+            parts is _NO_PARTS
+            and len(first) <= COALESCE
+            and not (chunked or expect or trace.enabled)
+        ):
+            # the whole request in hand and small (every GET; its length checked above),
+            # nobody tracing: one write, no per-part machinery
+            write(head + first)
+            if conn.write_paused:
+                await _drain(conn, timeout, request)
+            if not conn.eof and conn.write_failed():
+                raise _Disconnected(writing=True) from (conn.error or BrokenPipeError())
+            return None, close
 
         async def sendall(data: bytes) -> None:
             # a full transport buffer holds the body back (flat memory for any upload)
@@ -1354,21 +1380,13 @@ class AsyncHTTPTransport(httpx.AsyncBaseTransport):
                 raise _Disconnected(writing=True) from (conn.error or BrokenPipeError())
             write(data)
             if conn.write_paused:
-                try:
-                    await conn.drain(timeout)
-                except TimeoutError as exc:
-                    raise httpx.WriteTimeout(str(exc) or "timed out", request=request) from exc
+                await _drain(conn, timeout, request)
 
-        expect = bool(first) and expects_continue(headers)
         traced = trace.sent(request, headers) if trace.enabled else None
         if parts is _NO_PARTS and not (chunked or expect or traced is not None):
-            # the whole body in hand (bytes, or none: every GET; its length checked above),
-            # nobody tracing: at most two writes and no per-part machinery
-            if len(first) <= COALESCE:
-                await sendall(head + first)
-            else:
-                await sendall(head)
-                await sendall(first)
+            # a large body in hand: two writes (a full buffer holds the second back)
+            await sendall(head)
+            await sendall(first)
             if not conn.eof and conn.write_failed():
                 raise _Disconnected(writing=True) from (conn.error or BrokenPipeError())
             return None, close
