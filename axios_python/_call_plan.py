@@ -11,9 +11,10 @@ to the snapshot reuses them, with its own config dict in the ``Prepared``.
 
 The snapshot copies containers (dicts, lists, tuples), so an edit of the instance's defaults
 in place (``api.defaults["headers"]["X-Token"] = ...``) shows as a difference and the next
-call is prepared afresh. Other values are held as given and compared with ``==``: option
-objects (timeouts, limits, SSL contexts, functions) are read as they are at that point, as
-httpx reads them once when it builds a client.
+call is prepared afresh. So is an ``httpx.Timeout`` (``prepare`` reads its fields, and
+they can be set). Other values are held as given and compared with ``==``: the objects
+``prepare`` only passes on (limits, SSL contexts, transports, functions) are read where
+they are used, as before.
 
 Not planned: calls with a body, cookies, proxies, a cancel token or signal, or transfer
 options (a progress callback, a rate limit): their prepared parts carry per-call state, or
@@ -48,6 +49,8 @@ def _snapshot(value: Any) -> Any:
         return [_snapshot(item) for item in value]
     if kind is tuple:
         return tuple(_snapshot(item) for item in value)
+    if kind is httpx.Timeout:  # mutable, and read by prepare: a copy compares by its fields
+        return httpx.Timeout(value)
     return value
 
 

@@ -13,6 +13,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request as ServerRequest
@@ -194,6 +195,14 @@ def test_an_equal_config_reuses_the_plan() -> None:
     defaults["headers"]["X-A"] = "2"
     third = plans.prepare(config_of(defaults))
     assert third.plan is not first.plan and third.headers["X-A"] == "2"
+
+
+def test_an_httpx_timeout_changed_in_place_is_seen() -> None:
+    defaults = merge_config(axios_python.create().defaults, {"timeout": httpx.Timeout(5.0)})
+    plans = CallPlans()
+    assert plans.prepare(config_of(defaults)).timeout.read == 5.0
+    defaults["timeout"].read = 1.5
+    assert plans.prepare(config_of(defaults)).timeout.read == 1.5
 
 
 @pytest.mark.parametrize(
