@@ -380,8 +380,9 @@ def merge_call(defaults: dict[str, Any], call: dict[str, Any]) -> dict[str, Any]
         # Copies, so that interceptors editing this call's headers never edit the defaults.
         if merged.get("headers") is not None:
             merged["headers"] = dict(merged["headers"])
-        if merged.get("params") is not None:
-            merged["params"] = list(merged["params"])
+        params = merged.get("params")
+        if params is not None:  # merged already, unless set on api.defaults since (a dict)
+            merged["params"] = list(params) if type(params) is list else merge_params(params)
         return merged
     return merge_config(defaults, call)
 

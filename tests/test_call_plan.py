@@ -10,6 +10,7 @@ second call really meets the first one's plan and its kept request head.
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -20,7 +21,7 @@ from werkzeug import Request as ServerRequest
 from werkzeug import Response as ServerResponse
 
 import axios_python
-from axios_python._call_plan import PLANS_KEPT, CallPlans
+from axios_python._call_plan import PLANS_KEPT, CallPlans, same
 from axios_python._config import merge_call, merge_config
 
 Step = Callable[[Any], Any]
@@ -177,6 +178,96 @@ def test_a_call_option_makes_its_own_plan(mode: str, echo: HTTPServer) -> None:
     assert [request.method for request, _ in echo.log] == ["GET"] * 4 + ["HEAD"]
 
 
+def test_equal_values_of_other_types_are_sent_as_themselves(mode: str, echo: HTTPServer) -> None:
+    """1, True and 1.0 compare equal; a query sends them as 1, true and 1.0."""
+    api = axios_python.create()
+    url = echo.url_for("/echo")
+    values = [1, True, 1.0, 0, False]
+    run_steps(mode, api, [("GET", url, {"params": {"a": value}}) for value in values])
+    api.close()
+    assert [request.query_string for request, _ in echo.log] == [
+        b"a=1",
+        b"a=true",
+        b"a=1.0",
+        b"a=0",
+        b"a=false",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("good", "bad"),
+    [({"stream": False}, {"stream": 0}), ({"timeout": 1}, {"timeout": True})],
+    ids=["stream", "timeout"],
+)
+def test_a_bad_value_equal_to_a_good_one_is_refused(
+    mode: str, echo: HTTPServer, good: dict[str, Any], bad: dict[str, Any]
+) -> None:
+    api = axios_python.create()
+    url = echo.url_for("/echo")
+    with pytest.raises(axios_python.InvalidOptionError):
+        run_steps(mode, api, [("GET", url, good), ("GET", url, bad)])
+    api.close()
+    assert len(echo.log) == 1  # refused before any I/O
+
+
+def test_header_order_is_kept(mode: str, echo: HTTPServer) -> None:
+    api = axios_python.create(headers={"X-First": "1", "X-Second": "2"})
+    url = echo.url_for("/echo")
+
+    def reorder(i: int, _: Any) -> None:
+        api.defaults["headers"] = dict(reversed(list(api.defaults["headers"].items())))
+
+    run_steps(mode, api, [("GET", url, {})] * 2, reorder)
+    api.close()
+    orders = [
+        [name for name, _ in request.headers if name.startswith("X-")] for request, _ in echo.log
+    ]
+    assert orders == [["X-First", "X-Second"], ["X-Second", "X-First"]]
+
+
+def test_a_request_timeout_edited_by_the_caller_stays_its_own(mode: str, echo: HTTPServer) -> None:
+    api = axios_python.create(timeout=5)
+    url = echo.url_for("/echo")
+
+    def edit(i: int, response: Any) -> None:
+        response.request.extensions["timeout"]["read"] = 0.000001
+
+    responses = run_steps(mode, api, [("GET", url, {})] * 3, edit)
+    api.close()
+    assert len(echo.log) == 3  # no call timed out on the edited value
+    first, second = (r.request.extensions["timeout"] for r in responses[:2])
+    assert first is not second
+
+
+def test_containers_an_interceptor_shares_are_read_afresh(mode: str, echo: HTTPServer) -> None:
+    """An interceptor that puts its own mapping (not a plain dict) in the config: no plan
+    can snapshot it, so each call sends what the mapping holds then."""
+    shared = httpx.Headers({"Authorization": "Bearer old"})
+    api = axios_python.create()
+    url = echo.url_for("/echo")
+
+    def put(config: dict[str, Any]) -> dict[str, Any]:
+        config["headers"] = shared
+        return config
+
+    api.interceptors.request.use(put)
+
+    def edit(i: int, _: Any) -> None:
+        shared["Authorization"] = "Bearer new"
+
+    run_steps(mode, api, [("GET", url, {})] * 2, edit)
+    api.close()
+    assert received(echo, "Authorization") == ["Bearer old", "Bearer new"]
+
+
+def test_params_set_on_the_defaults_as_a_dict_are_sent(mode: str, echo: HTTPServer) -> None:
+    api = axios_python.create()
+    api.defaults["params"] = {"d": "1"}
+    run_steps(mode, api, [("GET", echo.url_for("/echo"), {})] * 2)
+    api.close()
+    assert [request.query_string for request, _ in echo.log] == [b"d=1", b"d=1"]
+
+
 # -- the plans themselves (no I/O) ----------------------------------------------------------
 
 
@@ -239,3 +330,22 @@ def test_plans_are_bounded() -> None:
         prepared = plans.prepare(config_of(defaults, url=f"http://h/{i}"))
         assert str(prepared.url) == f"http://h/{i}"
         assert len(plans._plans) <= PLANS_KEPT
+
+
+@pytest.mark.parametrize(
+    ("given", "kept", "expected"),
+    [
+        ({"a": 1}, {"a": 1}, True),
+        ({"a": 1}, {"a": True}, False),
+        ({"a": 1.0}, {"a": 1}, False),
+        ([("p", 0)], [("p", False)], False),
+        ({"a": 1, "b": 2}, {"b": 2, "a": 1}, False),
+        ({"h": ["x", "y"]}, {"h": ["x", "y"]}, True),
+        ({"h": ["x", "y"]}, {"h": ("x", "y")}, False),
+        (OrderedDict(a=1), {"a": 1}, False),
+        ({"t": (1, 2)}, {"t": (1, 2.0)}, False),
+        ({1: "x"}, {True: "x"}, False),
+    ],
+)
+def test_same_is_equal_in_types_and_order(given: Any, kept: Any, expected: bool) -> None:
+    assert same(given, kept) is expected
