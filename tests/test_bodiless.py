@@ -131,3 +131,9 @@ async def test_async_server_receives_the_same_head_both_ways(httpserver: HTTPSer
     (fast, _), (slow, _) = httpserver.log
     slow_headers = [(k, v) for k, v in slow.headers.items() if k.lower() != "cookie"]
     assert list(fast.headers.items()) == slow_headers
+
+
+def test_requests_are_assembled_with_this_httpx() -> None:
+    """The httpx under test keeps requests as ``_assembled`` sets them: the fast path runs
+    (the tests above then compare its output with httpx's own)."""
+    assert _bodiless._ASSEMBLY_KNOWN
