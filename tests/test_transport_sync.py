@@ -408,6 +408,67 @@ def test_pool_timeout(serve: Callable[[Handler], RawServer]) -> None:
         assert len(c.get(server.url).content) == MiB  # the slot came back
 
 
+def test_a_pool_waiter_is_served_before_a_busy_thread_s_next_request(
+    serve: Callable[[Handler], RawServer],
+) -> None:
+    """One connection, one thread sending request after request, another thread waiting
+    for the connection: the waiter is served next, not after the busy thread stops (the
+    busy thread could take the connection it had just released, again and again, before
+    the woken waiter got the lock, until the waiter's pool timeout)."""
+    server = serve(keep_alive(lambda conn, head: conn.send(ok())))
+    transport = HTTPTransport(limits=httpx.Limits(max_connections=1))
+    outcome: list[object] = []
+    with httpx.Client(transport=transport, timeout=httpx.Timeout(5, pool=0.5)) as c:
+        stop = time.monotonic() + 1.0
+        sent = 0
+
+        def waiting() -> None:
+            time.sleep(0.1)
+            try:
+                outcome.append(c.get(server.url).content)
+            except httpx.PoolTimeout as exc:
+                outcome.append(exc)
+
+        thread = threading.Thread(target=waiting)
+        thread.start()
+        while time.monotonic() < stop:
+            c.get(server.url)
+            sent += 1
+        thread.join(10)
+        assert outcome == [b"hello"] and sent > 10
+        assert (transport._pool.total, transport._pool.idle) == (1, 1)
+
+
+def test_threads_waiting_for_the_pool_leave_when_it_closes(
+    serve: Callable[[Handler], RawServer],
+) -> None:
+    """Closing the transport wakes every waiting thread at once (each wakes the next), long
+    before their pool timeout; none gets a connection."""
+    server = serve(keep_alive(lambda conn, head: conn.send(ok())))
+    transport = HTTPTransport(limits=httpx.Limits(max_connections=1))
+    errors: list[BaseException] = []
+    client = httpx.Client(transport=transport, timeout=httpx.Timeout(5, pool=5))
+    with client, client.stream("GET", server.url):
+
+        def waiting() -> None:
+            try:
+                client.get(server.url)
+            except BaseException as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=waiting) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        time.sleep(0.2)
+        started = time.monotonic()
+        transport.close()
+        for thread in threads:
+            thread.join(10)
+        assert time.monotonic() - started < 2
+    assert len(errors) == 3
+    assert all(isinstance(exc, RuntimeError) for exc in errors), errors
+
+
 def test_pool_waits_for_a_released_connection(serve: Callable[[Handler], RawServer]) -> None:
     server = serve(keep_alive(lambda conn, head: conn.send(ok())))
     transport = HTTPTransport(limits=httpx.Limits(max_connections=1))

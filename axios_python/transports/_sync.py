@@ -41,6 +41,7 @@ import struct
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -222,16 +223,23 @@ class _Connection:
 
 class _Pool:
     """The shared pool bookkeeping (``_pool.ConnectionPool``) behind a lock, with threads
-    waiting on a condition for a slot when every connection is taken.
+    waiting for a slot when every connection is taken, served in order.
 
     ``acquire`` returns an idle live connection, or None after reserving a slot for a new
     one (the caller connects, and calls ``forget`` if that fails); ``release`` puts a
     connection back (or closes it), ``discard`` closes one and frees its slot.
+
+    Waiting threads queue, each on a condition of its own, and only the first of them, or
+    a thread that finds nobody waiting, takes what is freed. A woken waiter needs the lock
+    back before it can take anything; without the queue, a thread sending request after
+    request took the connection it had just released first, again and again, until the
+    waiter's pool timeout (httpcore serves the waiter next).
     """
 
     def __init__(self, limits: httpx.Limits) -> None:
         self._core: ConnectionPool[_Connection] = ConnectionPool(limits)
-        self._cond = threading.Condition(threading.Lock())
+        self._lock = threading.Lock()
+        self._queue: deque[threading.Condition] = deque()
 
     @property
     def total(self) -> int:
@@ -243,39 +251,56 @@ class _Pool:
 
     def acquire(self, key: Key, timeout: float | None) -> _Connection | None:
         deadline = None if timeout is None else time.monotonic() + timeout
-        with self._cond:
-            while True:
+        with self._lock:
+            if not self._queue:
                 conn, granted = self._core.acquire(key)
                 if granted:
                     return conn
-                left = None if deadline is None else deadline - time.monotonic()
-                if left is not None and left <= 0:
-                    raise TimeoutError
-                self._cond.wait(left)
+            waiter = threading.Condition(self._lock)
+            self._queue.append(waiter)
+            try:
+                while True:
+                    if self._queue[0] is waiter:
+                        conn, granted = self._core.acquire(key)
+                        if granted:
+                            return conn
+                    left = None if deadline is None else deadline - time.monotonic()
+                    if left is not None and left <= 0:
+                        raise TimeoutError
+                    waiter.wait(left)
+            finally:
+                self._queue.remove(waiter)
+                self._wake_first()  # what is still free is the next one's
+
+    def _wake_first(self) -> None:
+        """Wake the first waiting thread, if any (the lock is held)."""
+        if self._queue:
+            self._queue[0].notify()
 
     def release(self, conn: _Connection) -> None:
         """Keep ``conn`` for reuse (it finished a response and may carry another)."""
         conn.start = conn.end = 0
         conn.answered = False
-        with self._cond:
+        with self._lock:
             self._core.release(conn)
-            self._cond.notify()
+            self._wake_first()
 
     def discard(self, conn: _Connection) -> None:
-        with self._cond:
+        with self._lock:
             self._core.discard(conn)
-            self._cond.notify()
+            self._wake_first()
 
     def forget(self) -> None:
         """Free the slot of a connection that is closed (or was never opened)."""
-        with self._cond:
+        with self._lock:
             self._core.forget()
-            self._cond.notify()
+            self._wake_first()
 
     def close(self) -> None:
-        with self._cond:
+        with self._lock:
             self._core.close()
-            self._cond.notify_all()
+            for waiter in self._queue:  # they find the pool closed
+                waiter.notify()
 
 
 class _NetworkStream:
