@@ -117,7 +117,7 @@ def _assembly_known() -> bool:
         return False
 
 
-_ASSEMBLY_KNOWN: Final = _content_settable() and _assembly_known()
+_ASSEMBLY_KNOWN: Final = _CONTENT_SETTABLE and _assembly_known()
 
 
 def _head(

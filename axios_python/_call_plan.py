@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 import weakref
-from collections.abc import Mapping, MutableSequence, MutableSet, Sequence
+from collections.abc import Mapping, MutableSet, Sequence
 from operator import is_
 from typing import Any, Final, NamedTuple
 
@@ -45,9 +45,7 @@ PLANS_KEPT: Final = 128
 _FIELDS: Final = tuple(field.name for field in dataclasses.fields(Prepared))
 assert _FIELDS[0] == "config" and _FIELDS[-1] == "plan", _FIELDS  # what prepared_for builds
 _UNPLANNED: Final = ("data", "json", "content", "files", "cookies", "proxies", "signal")
-
-
-_CONTAINERS: Final = (dict, list, tuple)
+_CONTAINERS: Final = (dict, list, tuple)  # the ones a snapshot copies
 
 
 class _Unplannable(Exception):
@@ -67,7 +65,7 @@ def _snapshot(value: Any) -> Any:
         return tuple(_snapshot(item) for item in value)
     if kind is httpx.Timeout:  # mutable, and read by prepare: a copy compares by its fields
         return httpx.Timeout(value)
-    if isinstance(value, (Mapping, MutableSequence, MutableSet, bytearray)) or (
+    if isinstance(value, (Mapping, MutableSet)) or (
         isinstance(value, Sequence) and not isinstance(value, (str, bytes))
     ):
         raise _Unplannable
@@ -158,12 +156,12 @@ class _Plan:
     def keep_head(self, client: httpx.Client | httpx.AsyncClient, request: httpx.Request) -> None:
         """Keep the head of ``request``, built for this plan through ``client`` by the
         bodiless path, for the next calls (copies: auth flows edit a request's headers)."""
-        headers = httpx.Headers(request.headers)
-        extensions = dict(request.extensions)
-        timeout = extensions.get("timeout")
+        timeout = request.extensions.get("timeout")
         if type(timeout) is not dict:  # build_request always sets one
             return
-        extensions["timeout"] = dict(timeout)  # not the one this request carries
+        headers = httpx.Headers(request.headers)
+        # its own timeout dict, not the one this request carries
+        extensions = {**request.extensions, "timeout": dict(timeout)}
         self.head = _Head(weakref.ref(client), request.method, request.url, headers, extensions)
 
 
